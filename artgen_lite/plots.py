@@ -1,0 +1,156 @@
+"""One plotting style for the whole book, and the figure helpers the chapters share.
+
+Introduced in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes);
+every chapter calls :func:`use_style` once and draws with the helpers here, so colours for
+super-populations and for models are the same on every page.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = [
+    "use_style",
+    "SUPERPOP_COLORS",
+    "MODEL_COLORS",
+    "model_color",
+    "banner",
+    "pca_scatter",
+    "manhattan",
+    "allele_frequency_scatter",
+]
+
+# Colour-blind-safe (Okabe-Ito) colours for the five 1000 Genomes super-populations.
+SUPERPOP_COLORS = {
+    "AFR": "#E69F00",
+    "AMR": "#CC79A7",
+    "EAS": "#009E73",
+    "EUR": "#0072B2",
+    "SAS": "#D55E00",
+}
+
+# Colours for data sets and models, the same in every chapter.
+MODEL_COLORS = {
+    "Real": "#4D4D4D",
+    "Test": "#999999",
+    "GAN": "#D55E00",
+    "GAN (paper)": "#F4A582",
+    "RBM": "#0072B2",
+    "RBM (paper)": "#92C5DE",
+    "VAE": "#009E73",
+    "WGAN": "#CC79A7",
+    "CRBM": "#56B4E9",
+    "PCA-GAN": "#E69F00",
+    "Markov": "#8C6D31",
+    "Independent": "#BBBBBB",
+    "Copy": "#000000",
+}
+
+
+def model_color(name: str) -> str:
+    """Colour for a data set or model name (prefix match, so 'GAN w=5' takes the GAN colour)."""
+    if name in MODEL_COLORS:
+        return MODEL_COLORS[name]
+    for key, col in MODEL_COLORS.items():
+        if name.startswith(key):
+            return col
+    return "#777777"
+
+
+def use_style() -> None:
+    """Set the book's matplotlib style: clean axes, readable fonts, consistent size and resolution."""
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.4, 4.0),
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "savefig.bbox": "tight",
+            "font.size": 10,
+            "axes.titlesize": 11,
+            "axes.labelsize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": False,
+            "axes.prop_cycle": mpl.cycler(color=["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#4D4D4D"]),
+            "legend.frameon": False,
+            "legend.fontsize": 9,
+            "image.cmap": "viridis",
+            "figure.constrained_layout.use": True,
+        }
+    )
+
+
+def banner(text: str | None):
+    """Show a visible warning box at the top of a chapter (used when the chapter runs on simulated data)."""
+    if not text:
+        return None
+    from IPython.display import HTML, display
+
+    html = (
+        '<div class="admonition warning" style="border-left:4px solid #D55E00;padding:0.6em 1em;'
+        'background:#fff4ec"><p class="admonition-title" style="font-weight:bold">Simulated data</p>'
+        f"<p>{text}</p></div>"
+    )
+    display(HTML(html))
+    return html
+
+
+def pca_scatter(ax, scores, labels, colors=None, s=6, alpha=0.6, order=None, legend=True):
+    """Scatter the first two columns of ``scores`` coloured by ``labels`` (super-populations by default)."""
+    colors = colors or SUPERPOP_COLORS
+    labels = np.asarray(labels)
+    groups = order or sorted(np.unique(labels))
+    for g in groups:
+        m = labels == g
+        ax.scatter(scores[m, 0], scores[m, 1], s=s, alpha=alpha, color=colors.get(g, "#777777"), label=g, linewidths=0)
+    ax.set_xlabel("PC1")
+    ax.set_ylabel("PC2")
+    if legend:
+        ax.legend(markerscale=3, loc="best")
+    return ax
+
+
+def manhattan(ax, chrom, pvalues, threshold=5e-8, highlight=None, s=8):
+    """Manhattan plot: -log10 p along the genome, chromosomes alternating in two greys.
+
+    ``chrom`` gives each SNP's chromosome in genome order; SNPs are placed by their index within the
+    genome order (the 805 panel SNPs are spread too thinly for a base-pair axis). ``highlight`` is an
+    index array drawn in colour (for example the causal SNPs of a simulated trait).
+    """
+    chrom = np.asarray(chrom).astype(str)
+    logp = -np.log10(np.clip(pvalues, 1e-300, 1))
+    x = np.arange(len(chrom))
+    uniq = list(dict.fromkeys(chrom))
+    for k, c in enumerate(uniq):
+        m = chrom == c
+        ax.scatter(x[m], logp[m], s=s, color="#4D4D4D" if k % 2 == 0 else "#9A9A9A", linewidths=0)
+    if highlight is not None:
+        ax.scatter(x[highlight], logp[highlight], s=s * 3, color="#D55E00", label="causal SNP", zorder=3)
+        ax.legend(loc="upper right")
+    if threshold:
+        ax.axhline(-np.log10(threshold), color="#D55E00", lw=0.8, ls="--")
+    ticks = [x[chrom == c].mean() for c in uniq]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(uniq, fontsize=7)
+    ax.set_xlabel("chromosome")
+    ax.set_ylabel(r"$-\log_{10} p$")
+    return ax
+
+
+def allele_frequency_scatter(ax, real_af, gen_af, label="generated", color=None, r=None, s=6):
+    """Generated vs real allele frequency per SNP, with the diagonal and (optionally) Pearson r."""
+    ax.scatter(real_af, gen_af, s=s, alpha=0.6, color=color or model_color(label), linewidths=0)
+    lim = [0, 1]
+    ax.plot(lim, lim, color="#4D4D4D", lw=0.8, ls="--")
+    ax.set_xlabel("real allele frequency")
+    ax.set_ylabel(f"{label} allele frequency")
+    if r is not None:
+        ax.text(0.04, 0.92, f"r = {r:.3f}", transform=ax.transAxes)
+    return ax
+
+
+def close_all() -> None:
+    """Close every open figure (long chapters call this to keep memory flat)."""
+    plt.close("all")

@@ -1,0 +1,83 @@
+"""The built website, as a reader's browser shows it: theme, images and rendered math.
+
+Run by `make test` after the strict book build, with ARTGEN_SITE pointing at the HTML folder.
+A headless Chromium loads a chapter page, lets MathJax run, and the test reads the resulting DOM and
+a screenshot. Without a Chromium binary the test is skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SITE = Path(os.environ.get("ARTGEN_SITE", "build/smoke/_build/html"))
+CHAPTER = "chapters/01_dna_to_genotypes.html"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--virtual-time-budget=15000", "--window-size=1280,2400",
+]
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def page():
+    if not (SITE / CHAPTER).exists():
+        pytest.fail(f"{SITE / CHAPTER} was not built (run `make book-smoke` first)")
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no Chromium binary found (apt-get install chromium); the site screenshot check needs one")
+    out = Path(tempfile.mkdtemp(prefix="artgen-site-"))
+    url = (SITE / CHAPTER).resolve().as_uri()
+    common = [browser, *FLAGS, f"--user-data-dir={out / 'profile'}"]
+    dom = subprocess.run([*common, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    subprocess.run([*common, f"--screenshot={out / 'page.png'}", url], capture_output=True, timeout=120)
+    return dom, out / "page.png"
+
+
+def test_intro_page_exists():
+    assert (SITE / "intro.html").exists()
+
+
+def test_page_has_book_theme(page):
+    dom, _ = page
+    assert "sphinx-book-theme" in dom or "bd-sidebar" in dom, "the sphinx-book-theme markup is missing"
+
+
+def test_page_shows_figures_with_captions(page):
+    dom, _ = page
+    images = re.findall(r"<img [^>]*src=\"([^\"]+\.png)\"", dom)
+    assert len(images) >= 4, f"expected the chapter's figures, found {len(images)} PNG images"
+    for src in images:
+        assert (SITE / "chapters" / src).resolve().exists(), f"image {src} is referenced but missing"
+    assert "PCA of 1000 Genomes data" in dom, "the PCA figure caption naming its lecture slide is missing"
+
+
+def test_math_is_rendered_offline(page):
+    dom, _ = page
+    assert "mjx-container" in dom, "MathJax did not typeset the page (math would show as raw TeX)"
+    assert 'src="../_static/mathjax/tex-chtml.js"' in dom or "_static/mathjax/tex-chtml.js" in dom, \
+        "MathJax is not served from the book's own _static folder"
+
+
+def test_screenshot_is_not_blank(page):
+    from PIL import Image
+
+    _, png = page
+    assert png.exists(), "Chromium wrote no screenshot"
+    img = np.asarray(Image.open(png).convert("L"), dtype=float)
+    assert img.shape[0] > 500 and img.std() > 10, "the screenshot is blank"
