@@ -1,0 +1,117 @@
+"""Per-SNP allele frequencies of real versus generated haplotypes.
+
+The authors (plotting notebook 2) plot generated against real frequencies of the "1" allele per
+SNP and report the Pearson r, zoom on the rare end (real AF <= 0.2), and list the sites that are
+fixed (monomorphic) in a generated set although polymorphic in the real one.
+
+Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import pearsonr
+
+from ._validation import as_haplotypes, same_snps
+
+__all__ = [
+    "allele_frequencies",
+    "af_correlation",
+    "af_table",
+    "af_lowfreq_zoom",
+    "af_quantiles",
+    "fixed_sites",
+    "n_fixed_not_in_real",
+]
+
+
+def allele_frequencies(X) -> np.ndarray:
+    """Frequency of the "1" allele at each SNP (``X.mean(axis=0)``, float64).
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
+    """
+    X = as_haplotypes(X, "X")
+    return X.sum(axis=0, dtype=np.int64) / X.shape[0]
+
+
+def _pair(real, synthetic):
+    real = as_haplotypes(real, "real")
+    synthetic = as_haplotypes(synthetic, "synthetic")
+    same_snps(real, synthetic, "real", "synthetic")
+    return real, synthetic
+
+
+def af_correlation(real, synthetic) -> float:
+    """Pearson r between real and generated per-SNP allele frequencies (``scipy.stats.pearsonr``).
+
+    NaN if either frequency vector is constant.
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
+    """
+    real, synthetic = _pair(real, synthetic)
+    a, b = allele_frequencies(real), allele_frequencies(synthetic)
+    if a.std() == 0 or b.std() == 0 or len(a) < 2:
+        return float("nan")
+    return float(pearsonr(a, b)[0])
+
+
+def af_table(real, synthetic) -> pd.DataFrame:
+    """One row per SNP: ``snp`` index, ``af_real``, ``af_synthetic`` and their ``diff``.
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
+    """
+    real, synthetic = _pair(real, synthetic)
+    a, b = allele_frequencies(real), allele_frequencies(synthetic)
+    return pd.DataFrame({"snp": np.arange(len(a)), "af_real": a, "af_synthetic": b, "diff": b - a})
+
+
+def af_lowfreq_zoom(real, synthetic, max_af: float = 0.2) -> pd.DataFrame:
+    """The rows of :func:`af_table` whose real allele frequency is at most ``max_af`` (default 0.2).
+
+    The authors' zoom on the rare end of the AF scatter, where generators tend to fail first.
+    ``df.attrs['pearson_r']`` holds the Pearson r on these sites (NaN if fewer than 2).
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
+    """
+    t = af_table(real, synthetic)
+    z = t[t["af_real"] <= max_af].reset_index(drop=True)
+    r = float("nan")
+    if len(z) >= 2 and z["af_real"].std() > 0 and z["af_synthetic"].std() > 0:
+        r = float(pearsonr(z["af_real"], z["af_synthetic"])[0])
+    z.attrs["pearson_r"] = r
+    z.attrs["max_af"] = max_af
+    return z
+
+
+def af_quantiles(real, synthetic, step: float = 0.05) -> pd.DataFrame:
+    """Q-Q data: AF quantiles at ``np.arange(0, 1, step)`` for both sets (as the authors' Q-Q plot).
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
+    """
+    real, synthetic = _pair(real, synthetic)
+    q = np.arange(0, 1, step)
+    return pd.DataFrame({
+        "quantile": q,
+        "af_real": np.quantile(allele_frequencies(real), q),
+        "af_synthetic": np.quantile(allele_frequencies(synthetic), q),
+    })
+
+
+def fixed_sites(X) -> np.ndarray:
+    """Boolean mask of monomorphic sites (all 0 or all 1) in ``X``.
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
+    """
+    X = as_haplotypes(X, "X")
+    c = X.sum(axis=0, dtype=np.int64)
+    return (c == 0) | (c == X.shape[0])
+
+
+def n_fixed_not_in_real(real, synthetic) -> int:
+    """Number of sites fixed in ``synthetic`` but polymorphic in ``real`` (lost diversity).
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
+    """
+    real, synthetic = _pair(real, synthetic)
+    return int((fixed_sites(synthetic) & ~fixed_sites(real)).sum())
