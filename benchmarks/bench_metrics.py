@@ -24,25 +24,10 @@ from scipy.spatial.distance import cdist
 from scipy.stats import pearsonr, wasserstein_distance
 
 import artgen_lite.metrics as M
+from artgen_lite.metrics.reference import aats_cdist as ref_aats
 
 
 # ---------------------------------------------------------------- straightforward references
-def ref_nn_self(A):
-    d = cdist(A, A, "cityblock")
-    np.fill_diagonal(d, np.inf)
-    return d.min(axis=1)
-
-
-def ref_aats(T, S):
-    """The authors' computeAAandDist: three cdist matrices."""
-    dTT = ref_nn_self(T)
-    d = cdist(S, T, "cityblock")
-    dST, dTS = d.min(axis=1), d.min(axis=0)
-    dSS = ref_nn_self(S)
-    t, s = float(np.mean(dTS > dTT)), float(np.mean(dST > dSS))
-    return (t + s) / 2, t, s
-
-
 def ref_scorecard(train, test, synthetic, seed=0):
     """Distance-based scorecard columns with cdist, LD with np.corrcoef (same subsamples)."""
     tr, te, sy = M.subsample_to_common_size(train, test, synthetic, seed=seed)

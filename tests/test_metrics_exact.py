@@ -11,6 +11,8 @@ from scipy.spatial.distance import cdist
 from scipy.stats import pearsonr, wasserstein_distance
 
 import artgen_lite.metrics as M
+from artgen_lite.metrics.reference import aats_cdist as _ref_aats
+from artgen_lite.metrics.reference import nn_self_cdist as _ref_nn_self
 
 FAST = settings(max_examples=60, deadline=None)
 
@@ -25,22 +27,6 @@ def hap_pair(draw, min_rows=2, max_rows=14, same_rows=False):
     B = draw(arrays(np.uint8, (n_b, L), elements=st.integers(0, 1)))
     block = draw(st.integers(1, 6))
     return A, B, block
-
-
-def _ref_nn_self(A):
-    d = cdist(A, A, "cityblock")
-    np.fill_diagonal(d, np.inf)
-    return d.min(axis=1)
-
-
-def _ref_aats(T, S):
-    """The authors' computeAAandDist, with np.mean for the rates."""
-    dTT = _ref_nn_self(T)
-    dAB = cdist(S, T, "cityblock")
-    dST, dTS = dAB.min(axis=1), dAB.min(axis=0)
-    dSS = _ref_nn_self(S)
-    t, s = np.mean(dTS > dTT), np.mean(dST > dSS)
-    return (t + s) / 2, t, s
 
 
 @FAST

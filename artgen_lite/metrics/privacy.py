@@ -176,6 +176,16 @@ def privacy_loss(train, test, synthetic, *, n: int | None = None, seed=0, block:
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
+    *_, parts, _ = _checked_privacy_parts(train, test, synthetic, n, seed, block)
+    return parts["test"].aats - parts["train"].aats
+
+
+def _checked_privacy_parts(train, test, synthetic, n, seed, block):
+    """Check the three sets, subsample them to one size and compute AATS against train and test.
+
+    Returns the checked full sets ``(train, test, synthetic)``, the dict of the two AATS results
+    and the common size.
+    """
     train = as_haplotypes(train, "train", min_rows=2)
     test = as_haplotypes(test, "test", min_rows=2)
     synthetic = as_haplotypes(synthetic, "synthetic", min_rows=2)
@@ -183,8 +193,7 @@ def privacy_loss(train, test, synthetic, *, n: int | None = None, seed=0, block:
     same_snps(test, synthetic, "test", "synthetic")
     tr, te, sy = subsample_to_common_size(train, test, synthetic, n=n, seed=seed,
                                           names=["train", "test", "synthetic"])
-    parts = _privacy_parts(tr, te, sy, block)
-    return parts["test"].aats - parts["train"].aats
+    return train, test, synthetic, _privacy_parts(tr, te, sy, block), tr.shape[0]
 
 
 def _row_keys(X: np.ndarray) -> np.ndarray:

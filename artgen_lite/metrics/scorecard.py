@@ -8,14 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validation import as_haplotypes, same_snps
 from .distances import DEFAULT_BLOCK, _nn_cross, _nn_self, distance_counts, wasserstein_from_counts
 from .frequencies import af_correlation, n_fixed_not_in_real
 from .ld import ld_correlation
 from .membership import mia_auc
 from .motifs import kmer_correlation, three_point_correlations, three_point_summary
 from .pca import pca_w1
-from .privacy import _is_copy, _privacy_parts, aats_from_distances, subsample_to_common_size
+from .privacy import _checked_privacy_parts, _is_copy, aats_from_distances, subsample_to_common_size
 
 __all__ = ["scorecard", "SCORECARD_COLUMNS"]
 
@@ -75,19 +74,11 @@ def scorecard(train, test, synthetic, name: str | None = None, seed=0, *, n_eval
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
-    train = as_haplotypes(train, "train", min_rows=2)
-    test = as_haplotypes(test, "test", min_rows=2)
-    synthetic = as_haplotypes(synthetic, "synthetic", min_rows=2)
-    same_snps(train, synthetic, "train", "synthetic")
-    same_snps(test, synthetic, "test", "synthetic")
-
-    tr, te, sy = subsample_to_common_size(train, test, synthetic, n=n_eval, seed=seed,
-                                          names=["train", "test", "synthetic"])
-    parts = _privacy_parts(tr, te, sy, block)
+    train, test, synthetic, parts, n_common = _checked_privacy_parts(train, test, synthetic, n_eval, seed, block)
     a_tr, a_te = parts["train"], parts["test"]
 
     n_full = min(train.shape[0], synthetic.shape[0])
-    if n_full == tr.shape[0]:
+    if n_full == n_common:
         aats_full = a_tr.aats
     else:
         trf, syf = subsample_to_common_size(train, synthetic, n=n_full, seed=seed, names=["train", "synthetic"])
@@ -114,7 +105,7 @@ def scorecard(train, test, synthetic, name: str | None = None, seed=0, *, n_eval
 
     row = {
         "n_train": train.shape[0], "n_test": test.shape[0], "n_synthetic": synthetic.shape[0],
-        "n_eval": tr.shape[0],
+        "n_eval": n_common,
         "aats": a_tr.aats, "aa_truth": a_tr.aa_truth, "aa_syn": a_tr.aa_syn,
         "aats_test": a_te.aats, "privacy_loss": a_te.aats - a_tr.aats, "aats_full": aats_full,
         "mia_auc_blackbox": mia_auc(-d_mem.astype(float), -d_non.astype(float)),
