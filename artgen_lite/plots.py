@@ -44,7 +44,7 @@ MODEL_COLORS = {
     "CRBM": "#56B4E9",
     "PCA-GAN": "#E69F00",
     "Markov": "#8C6D31",
-    "Independent": "#BBBBBB",
+    "Independent": "#999933",
     "Copy": "#000000",
 }
 
@@ -154,3 +154,65 @@ def allele_frequency_scatter(ax, real_af, gen_af, label="generated", color=None,
 def close_all() -> None:
     """Close every open figure (long chapters call this to keep memory flat)."""
     plt.close("all")
+
+
+def assessment_figure(train, sets: dict, test=None, seed: int = 0, max_points: int = 2000):
+    """The lecture's model-assessment panels for one or more AG sets, against the training data.
+
+    Four panels: coupled PCA (training haplotypes in grey, each set in its colour), allele
+    frequencies (set vs training), mean generated r2 per bin of real r2, and AATS with, when
+    ``test`` is given, the privacy loss. ``sets`` maps names (which pick the colours) to uint8
+    0/1 arrays. Introduced in the chapter "Judging artificial genomes"; used by every model chapter.
+    """
+    from . import metrics
+
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.8))
+    rng = np.random.default_rng(seed)
+    show = lambda X: X[np.sort(rng.choice(len(X), min(len(X), max_points), replace=False))]  # noqa: E731
+    af_train = np.asarray(train).mean(0)
+    rows = []
+    for name, X in sets.items():
+        color = model_color(name)
+        pcs = metrics.coupled_pca(show(train), show(X), n_components=2)
+        real = pcs["source"] == "real"
+        if not rows:
+            axes[0].scatter(pcs.loc[real, "PC1"], pcs.loc[real, "PC2"], s=3, color=MODEL_COLORS["Real"], alpha=0.25,
+                            linewidths=0, label="training")
+        axes[0].scatter(pcs.loc[~real, "PC1"], pcs.loc[~real, "PC2"], s=3, alpha=0.5, color=color, linewidths=0, label=name)
+        axes[1].scatter(af_train, np.asarray(X).mean(0), s=4, alpha=0.6, color=color, linewidths=0,
+                        label=f"{name} (r = {metrics.af_correlation(train, X):.3f})")
+        b = metrics.ld_binned_by_real(train, X, bins=20)
+        axes[2].plot(b["mean_real"], b["mean_synthetic"], "o-", ms=3, color=color,
+                     label=f"{name} (r = {metrics.ld_correlation(train, X):.3f})")
+        n = min(len(train), len(X)) if test is None else min(len(train), len(X), len(test))
+        tr, sy = metrics.subsample(train, n, seed), metrics.subsample(X, n, seed + 1)
+        a = metrics.aats(tr, sy)
+        pl = metrics.privacy_loss(train, test, X, n=n, seed=seed) if test is not None else np.nan
+        rows.append((name, a.aats, pl, color))
+    axes[0].set_title("coupled PCA")
+    axes[0].set_xlabel("PC1")
+    axes[0].set_ylabel("PC2")
+    axes[0].legend(markerscale=4, fontsize=7)
+    axes[1].plot([0, 1], [0, 1], ls="--", color="#4D4D4D", lw=0.8)
+    axes[1].set_title("allele frequencies")
+    axes[1].set_xlabel("training AF")
+    axes[1].set_ylabel("generated AF")
+    axes[1].legend(markerscale=3, fontsize=7)
+    axes[2].plot([0, 1], [0, 1], ls="--", color="#4D4D4D", lw=0.8)
+    axes[2].set_title("LD (r2)")
+    axes[2].set_xlabel("training r2 (bin mean)")
+    axes[2].set_ylabel("generated r2 (bin mean)")
+    axes[2].legend(fontsize=7)
+    y = np.arange(len(rows))
+    axes[3].barh(y - 0.2, [r[1] for r in rows], height=0.4, color=[r[3] for r in rows], label="AATS")
+    if test is not None:
+        axes[3].barh(y + 0.2, [r[2] for r in rows], height=0.4, color=[r[3] for r in rows], alpha=0.45,
+                     hatch="//", label="privacy loss")
+    axes[3].axvline(0.5, ls="--", color="#4D4D4D", lw=0.8)
+    axes[3].axvline(0.0, color="#4D4D4D", lw=0.8)
+    axes[3].set_yticks(y)
+    axes[3].set_yticklabels([r[0] for r in rows], fontsize=8)
+    axes[3].set_xlim(-0.2, 1)
+    axes[3].invert_yaxis()
+    axes[3].set_title("AATS (solid) and privacy loss (hatched)")
+    return fig
