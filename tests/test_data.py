@@ -63,7 +63,7 @@ def test_unknown_dataset_name_lists_known_ones():
         fetch.get("nope")
 
 
-VCF_HEAD = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n"
+VCF_HEAD = "##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n"
 
 
 def test_unphased_vcf_names_record(tmp_path):
