@@ -1,6 +1,8 @@
 """Generative models of haplotypes, all with the same face: fit, sample, save/load, n_parameters."""
 
 from .base import GenerativeModel, check_haplotypes
+from .gan import GAN
 from .rbm import RBM
+from .vae import VAE
 
-__all__ = ["GenerativeModel", "RBM", "check_haplotypes"]
+__all__ = ["GAN", "GenerativeModel", "RBM", "VAE", "check_haplotypes"]

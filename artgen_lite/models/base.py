@@ -1,0 +1,243 @@
+"""The shared face of every generative model in the book (chapter "Generative models, one interface").
+
+Every model is a :class:`GenerativeModel`:
+
+* ``model = Model(**settings)`` -- keyword settings only, with the course-scale defaults;
+* ``model.fit(X, progress=True)`` -- trains on a 0/1 haplotype matrix (rows = haplotypes,
+  columns = SNPs) and returns the model itself, so ``Model().fit(X).sample(100)`` works;
+* ``model.sample(n, seed=0)`` -- ``n`` artificial haplotypes as a ``uint8`` 0/1 array;
+* ``model.save(path)`` / ``Model.load(path)`` -- a single ``torch.save`` file holding the
+  settings, the learned state and the training history;
+* ``model.n_parameters`` -- the number of trainable numbers;
+* ``model.history`` -- one dict per epoch (``model.history_frame()`` gives a DataFrame).
+
+Results are reproducible: all randomness goes through seeded ``torch.Generator`` objects,
+so on CPU the same ``seed`` (with the same number of threads) gives bitwise identical
+models and samples.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+__all__ = ["GenerativeModel", "check_haplotypes"]
+
+
+def check_haplotypes(X: Any, name: str = "X", n_snps: int | None = None) -> np.ndarray:
+    """Check that ``X`` is a 2-D 0/1 haplotype matrix and return it as a ``uint8`` array.
+
+    Accepts numpy arrays (or anything ``np.asarray`` understands, e.g. a DataFrame) of a
+    boolean or integer dtype, and objects with an ``.X`` attribute (such as the result of
+    :func:`artgen_lite.data.read_hapt`).  Raises ``TypeError``/``ValueError`` naming the
+    argument when the input is not a matrix of 0s and 1s.
+    """
+    if hasattr(X, "X") and not isinstance(X, np.ndarray):
+        X = X.X
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array (haplotypes x SNPs); got {arr.ndim} dimension(s) "
+            f"with shape {arr.shape}"
+        )
+    if arr.dtype != np.bool_ and not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(
+            f"{name} must hold 0/1 values as uint8, bool or integer; got dtype {arr.dtype}. "
+            f"Convert with {name}.astype(np.uint8) if the values are exactly 0 and 1."
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one haplotype and one SNP; got shape {arr.shape}")
+    if arr.dtype != np.bool_:
+        bad = (arr != 0) & (arr != 1)
+        if bad.any():
+            vals = np.unique(arr[bad])[:5]
+            raise ValueError(f"{name} must contain only 0 and 1; found other values such as {vals.tolist()}")
+    if n_snps is not None and arr.shape[1] != n_snps:
+        raise ValueError(f"{name} has {arr.shape[1]} SNPs (columns) but the model was trained on {n_snps}")
+    return np.ascontiguousarray(arr, dtype=np.uint8)
+
+
+def _check_positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def _find_subclass(name: str) -> type:
+    """The GenerativeModel subclass called ``name`` (after importing the package's models)."""
+    importlib.import_module("artgen_lite.models")  # registers RBM, GAN, ...
+
+    todo, seen = [GenerativeModel], set()
+    while todo:
+        klass = todo.pop()
+        if klass.__name__ == name:
+            return klass
+        for sub in klass.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    raise ValueError(f"unknown model class {name!r} in the saved file")
+
+
+class GenerativeModel:
+    """Base class: the common ``fit`` / ``sample`` / ``save`` / ``load`` face.
+
+    Subclasses list their constructor settings in ``_hyperparameters`` (stored as attributes
+    of the same name) and implement ``_build(n_snps)``, ``_fit(X, progress, **kw)``,
+    ``_sample(n, generator, **kw)``, ``_modules()`` (a dict of name → ``torch.nn.Module``
+    or tensor holder) and optionally ``_extra_state()`` / ``_load_extra_state(state)``.
+    """
+
+    _hyperparameters: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self.n_snps: int | None = None
+        self.history: list[dict[str, float]] = []
+        self.train_time_s: float | None = None
+
+    # ------------------------------------------------------------------ settings
+    def get_params(self) -> dict[str, Any]:
+        """The constructor settings, as a dict (``type(m)(**m.get_params())`` rebuilds it)."""
+        return {k: getattr(self, k) for k in self._hyperparameters}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    @property
+    def is_fitted(self) -> bool:
+        return self.n_snps is not None
+
+    def _require_fitted(self) -> None:
+        if not self.is_fitted:
+            raise RuntimeError(f"this {type(self).__name__} is not trained yet: call .fit(X) first")
+
+    # ------------------------------------------------------------------ public face
+    def fit(self, X: Any, *, progress: bool = True, **kwargs: Any) -> "GenerativeModel":
+        """Train on ``X`` (haplotypes x SNPs, 0/1) and return ``self``.
+
+        ``progress=False`` hides the tqdm progress bar.  Training restarts from scratch
+        (a fresh initialisation from ``seed``) on every call.
+        """
+        X = check_haplotypes(X, "X")
+        self.n_snps = int(X.shape[1])
+        self.history = []
+        self._build(self.n_snps)
+        t0 = time.perf_counter()
+        self._fit(X, progress=progress, **kwargs)
+        self.train_time_s = time.perf_counter() - t0
+        return self
+
+    def sample(self, n: int, seed: int = 0, **kwargs: Any) -> np.ndarray:
+        """Generate ``n`` artificial haplotypes (a ``uint8`` array of shape ``(n, n_snps)``)."""
+        self._require_fitted()
+        n = _check_positive_int(n, "n")
+        gen = torch.Generator().manual_seed(int(seed))
+        with torch.no_grad():
+            out = self._sample(n, gen, **kwargs)
+        return out.to(torch.uint8).cpu().numpy()
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of trainable parameters (needs the number of SNPs, so the model must be fitted)."""
+        self._require_fitted()
+        total = 0
+        for mod in self._modules().values():
+            if isinstance(mod, torch.nn.Module):
+                total += sum(p.numel() for p in mod.parameters())
+            elif isinstance(mod, torch.Tensor):
+                total += mod.numel()
+        return int(total)
+
+    def history_frame(self):
+        """The per-epoch history as a pandas DataFrame (one row per epoch)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.history)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write settings, learned state and history to ``path`` (atomically: temp file + rename)."""
+        self._require_fitted()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {}
+        for name, mod in self._modules().items():
+            if isinstance(mod, torch.nn.Module):
+                state[name] = {k: v.detach().clone() for k, v in mod.state_dict().items()}
+            else:
+                state[name] = mod.detach().clone()
+        payload = {
+            "format": "artgen_lite.models/1",
+            "class": type(self).__name__,
+            "hyperparameters": self.get_params(),
+            "n_snps": self.n_snps,
+            "state": state,
+            "extra": self._extra_state(),
+            "history": [dict(h) for h in self.history],
+            "train_time_s": self.train_time_s,
+        }
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            torch.save(payload, tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "GenerativeModel":
+        """Read a model written by :meth:`save`."""
+        payload = torch.load(Path(path), map_location="cpu", weights_only=True)
+        if not isinstance(payload, dict) or payload.get("format") != "artgen_lite.models/1":
+            raise ValueError(f"{path} is not a model file written by artgen_lite .save()")
+        if payload["class"] != cls.__name__ and cls is not GenerativeModel:
+            raise ValueError(f"{path} holds a {payload['class']}, not a {cls.__name__}")
+        klass = cls
+        if cls is GenerativeModel:
+            klass = _find_subclass(payload["class"])
+        model = klass(**payload["hyperparameters"])
+        model.n_snps = int(payload["n_snps"])
+        model._build(model.n_snps)
+        for name, mod in model._modules().items():
+            saved = payload["state"][name]
+            if isinstance(mod, torch.nn.Module):
+                mod.load_state_dict(saved)
+            else:
+                with torch.no_grad():
+                    mod.copy_(saved)
+        model._load_extra_state(payload.get("extra") or {})
+        model.history = list(payload.get("history") or [])
+        model.train_time_s = payload.get("train_time_s")
+        return model
+
+    # ------------------------------------------------------------------ hooks
+    def _build(self, n_snps: int) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fit(self, X: np.ndarray, progress: bool, **kwargs: Any) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _sample(self, n: int, generator: torch.Generator, **kwargs: Any) -> torch.Tensor:  # pragma: no cover
+        raise NotImplementedError
+
+    def _modules(self) -> dict[str, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def _load_extra_state(self, state: dict[str, Any]) -> None:
+        pass
