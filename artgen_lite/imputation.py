@@ -1,0 +1,441 @@
+"""Genotype imputation with the Li-Stephens haplotype-copying HMM, and how to score it.
+
+Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+
+A target haplotype is seen at a few "array" sites only (``-1`` marks the others, as
+:data:`artgen_lite.hmm.MISSING` does).  The Li-Stephens model (Li & Stephens 2003) explains it as a mosaic
+of the ``K`` haplotypes of a reference panel: the hidden state at site ``t`` is the panel
+haplotype being copied; between sites ``t`` and ``t+1`` the copying process stays on the same
+haplotype with probability ``1 - rho_t`` or jumps to a haplotype drawn uniformly (possibly the
+same one) with probability ``rho_t``; the copied allele is emitted with probability ``1 - theta``
+and the other allele with probability ``theta`` (mutation or genotyping error).  Unobserved
+sites emit with probability one.  The posterior over copied haplotypes at a masked site turns
+into an imputed *dosage*, ``P(allele 1 | observed sites)``.
+
+Two implementations, which agree to rounding error (``tests/test_applications.py``):
+
+* the generic log-space recursions of :mod:`artgen_lite.hmm` with the dense ``K x K`` matrix of
+  :func:`li_stephens_dense_transition` (:func:`li_stephens_posterior`, ``method="generic"``).
+  They take one, time-homogeneous transition matrix, so ``rho`` must be the same at every
+  step, and each step costs ``K^2``;
+* :func:`li_stephens_forward_backward`, which uses the special structure of the transition,
+  ``alpha_t(k) = e_t(k) [(1 - rho_t) alpha_{t-1}(k) + rho_t / K sum_j alpha_{t-1}(j)]``: one
+  step costs ``K`` instead of ``K^2``, ``rho_t`` may vary along the sequence (it follows the
+  genetic distance between sites), and many targets run side by side.  With a panel of a few
+  hundred haplotypes this is what makes imputing a whole test set take seconds, which is why
+  :func:`li_stephens_impute` uses it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from . import hmm
+
+__all__ = [
+    "MISSING",
+    "li_stephens_theta",
+    "switch_probabilities",
+    "mask_haplotypes",
+    "li_stephens_log_emissions",
+    "li_stephens_dense_transition",
+    "li_stephens_forward_backward",
+    "li_stephens_posterior",
+    "li_stephens_impute",
+    "most_frequent_allele_baseline",
+    "panel_frequency_baseline",
+    "minor_allele_frequency",
+    "per_site_r2",
+    "imputation_r2_by_maf",
+]
+
+MISSING = hmm.MISSING
+DEFAULT_MAF_BINS = (0.0, 0.05, 0.1, 0.2, 0.5)
+
+
+# ----------------------------------------------------------------------- checks
+def _reference(reference) -> np.ndarray:
+    if hasattr(reference, "X") and not isinstance(reference, np.ndarray):
+        reference = reference.X
+    ref = np.asarray(reference)
+    if ref.ndim != 2 or ref.shape[0] == 0 or ref.shape[1] == 0:
+        raise ValueError(f"reference must be a non-empty 2-D array (haplotypes x SNPs), got shape {ref.shape}")
+    if not (np.issubdtype(ref.dtype, np.integer) or ref.dtype == np.bool_) or np.any((ref != 0) & (ref != 1)):
+        raise ValueError("reference must hold only 0 and 1")
+    return ref.astype(np.float64)
+
+
+def _targets(targets, n_snps: int) -> tuple[np.ndarray, bool]:
+    t = np.asarray(targets)
+    single = t.ndim == 1
+    t = np.atleast_2d(t)
+    if t.ndim != 2:
+        raise ValueError(f"targets must be 1-D (one haplotype) or 2-D (haplotypes x SNPs), got shape {np.shape(targets)}")
+    if t.shape[1] != n_snps:
+        raise ValueError(f"targets have {t.shape[1]} SNPs (columns) but the reference panel has {n_snps}")
+    if not np.issubdtype(t.dtype, np.integer) or np.any((t != 0) & (t != 1) & (t != MISSING)):
+        raise ValueError(f"targets must hold 0, 1 or {MISSING} (masked), as integers")
+    return t.astype(np.int8), single
+
+
+def _check_rate(value, name: str) -> float:
+    value = float(value)
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must lie in [0, 1), got {value}")
+    return value
+
+
+def _rho(rho, n_snps: int) -> np.ndarray:
+    rho = np.asarray(rho, dtype=float)
+    if rho.ndim == 0:
+        rho = np.full(max(n_snps - 1, 0), float(rho))
+    if rho.shape != (max(n_snps - 1, 0),):
+        raise ValueError(f"rho must be a number or hold one switch probability per gap between SNPs ({n_snps - 1}), got shape {rho.shape}")
+    if np.any(~np.isfinite(rho)) or np.any(rho < 0) or np.any(rho > 1):
+        raise ValueError("rho must hold probabilities in [0, 1]")
+    return rho
+
+
+# ----------------------------------------------------------------------- parameters
+def li_stephens_theta(n_ref: int) -> float:
+    """Li & Stephens' default mismatch (copying-error) probability for a panel of ``n_ref`` haplotypes.
+
+    ``theta~ = 1 / sum_{m=1}^{K-1} 1/m`` (Watterson's estimator per site), and the emission
+    mismatch probability is ``theta~ / (2 (theta~ + K))``.
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    if n_ref < 2:
+        raise ValueError(f"a Li-Stephens panel needs at least 2 haplotypes, got {n_ref}")
+    t = 1.0 / np.sum(1.0 / np.arange(1, n_ref))
+    return float(t / (2 * (t + n_ref)))
+
+
+def switch_probabilities(positions, n_ref: int, ne: float = 10_000, recomb_rate: float = 1e-8) -> np.ndarray:
+    """Per-gap jump probabilities ``rho_t = 1 - exp(-4 Ne r d_t / K)`` from base-pair positions.
+
+    ``d_t`` is the distance in bp between SNPs ``t`` and ``t+1``, ``r`` the recombination rate
+    per bp and generation (``1e-8`` = 1 cM/Mb; no genetic map is used) and ``K`` the panel size:
+    a larger panel holds closer relatives of the target, so copying switches less often.
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    pos = np.asarray(positions, dtype=float)
+    if pos.ndim != 1:
+        raise ValueError(f"positions must be 1-D, got shape {pos.shape}")
+    gaps = np.diff(pos)
+    if np.any(gaps < 0):
+        raise ValueError("positions must be sorted")
+    if n_ref < 1 or ne <= 0 or recomb_rate < 0:
+        raise ValueError("n_ref and ne must be positive and recomb_rate non-negative")
+    return -np.expm1(-4.0 * ne * recomb_rate * gaps / n_ref)
+
+
+def mask_haplotypes(X, observed) -> np.ndarray:
+    """Copy of the 0/1 matrix ``X`` as int8 with every column not in ``observed`` set to ``-1``.
+
+    ``observed`` is a boolean mask over the columns or an array of column indices (the
+    "array" sites that were genotyped).
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    X = np.atleast_2d(np.asarray(X))
+    keep = np.zeros(X.shape[1], dtype=bool)
+    observed = np.asarray(observed)
+    if observed.dtype == np.bool_:
+        if observed.shape != (X.shape[1],):
+            raise ValueError(f"a boolean observed mask needs one entry per SNP ({X.shape[1]}), got shape {observed.shape}")
+        keep = observed
+    else:
+        keep[observed] = True
+    out = X.astype(np.int8)
+    out[:, ~keep] = MISSING
+    return out
+
+
+# ----------------------------------------------------------------------- the HMM
+def li_stephens_log_emissions(reference, target, theta: float | None = None) -> np.ndarray:
+    """``log_B[t, k] = log P(target_t | copying panel haplotype k)``, ``T x K`` (``T x B x K`` for ``B`` targets).
+
+    ``log(1 - theta)`` where the target allele equals the panel allele, ``log(theta)`` where it
+    differs, ``0`` where the target is masked (``-1``).  Feed it to
+    :func:`artgen_lite.hmm.posterior_from_log_emissions` with :func:`li_stephens_dense_transition`.
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    ref = _reference(reference)
+    tgt, single = _targets(target, ref.shape[1])
+    theta = li_stephens_theta(ref.shape[0]) if theta is None else _check_rate(theta, "theta")
+    match = tgt.T[:, :, None] == ref.T[:, None, :]  # T x B x K
+    with np.errstate(divide="ignore"):
+        lb = np.where(match, np.log1p(-theta), np.log(theta))
+    lb[(tgt.T == MISSING)] = 0.0
+    return lb[:, 0, :] if single else lb
+
+
+def li_stephens_dense_transition(n_ref: int, rho: float) -> np.ndarray:
+    """The ``K x K`` Li-Stephens transition matrix ``(1 - rho) I + rho / K`` (constant ``rho``).
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    rho = float(rho)
+    if not 0 <= rho <= 1:
+        raise ValueError(f"rho must lie in [0, 1], got {rho}")
+    if int(n_ref) < 1:
+        raise ValueError(f"n_ref must be positive, got {n_ref}")
+    return (1 - rho) * np.eye(n_ref) + rho / n_ref
+
+
+def li_stephens_forward_backward(reference, target, rho, theta: float | None = None):
+    """Forward-backward of the Li-Stephens HMM in ``O(T K)`` per target, with per-gap ``rho``.
+
+    ``target`` is one haplotype (``T``) or several (``B x T``) with ``-1`` at masked sites;
+    ``rho`` is a number or ``T - 1`` switch probabilities (:func:`switch_probabilities`).
+    Returns ``(log_alpha, log_beta, loglik)`` in the conventions of
+    :func:`artgen_lite.hmm.forward_from_log_emissions` (``T x K``, or ``T x B x K``), with a
+    uniform start ``1/K``.  The recursion is run on rescaled probabilities (each step divided
+    by its sum), which is exact and cheaper than log space because the jump term is a sum.
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    ref = _reference(reference)
+    tgt, single = _targets(target, ref.shape[1])
+    K, T = ref.shape
+    rho = _rho(rho, T)
+    theta = li_stephens_theta(K) if theta is None else _check_rate(theta, "theta")
+    emit = _emission_table(ref, theta)
+    alpha, beta, scale = _scaled_forward_backward(emit, tgt, rho)
+    log_c = np.cumsum(np.log(scale), axis=0)  # T x B
+    log_alpha = np.log(alpha) + log_c[..., None]
+    # beta_t is scaled by prod_{s>t} c_s: undo with the total minus the running sum
+    log_beta = np.log(beta) + (log_c[-1] - log_c)[..., None]
+    loglik = log_c[-1]
+    if single:
+        return log_alpha[:, 0], log_beta[:, 0], float(loglik[0])
+    return log_alpha, log_beta, loglik
+
+
+def _emission_table(ref: np.ndarray, theta: float) -> np.ndarray:
+    """``emit[a, t, k] = P(allele a | copying k at site t)`` for a = 0, 1; shape 2 x T x K."""
+    p1 = np.where(ref.T == 1, 1 - theta, theta)
+    return np.stack([1 - p1, p1])
+
+
+def _scaled_forward_backward(emit: np.ndarray, tgt: np.ndarray, rho: np.ndarray, dosage_only: bool = False):
+    """Rescaled forward-backward for ``B`` targets at once (time first: T x B x K).
+
+    With ``dosage_only`` it returns ``(dosage T x B, loglik B)`` without storing beta.
+    """
+    _, T, K = emit.shape
+    B = tgt.shape[0]
+    obs = tgt.T  # T x B
+
+    def e(t):  # B x K emission probabilities at site t (1 where masked)
+        out = emit[np.maximum(obs[t], 0), t]
+        out[obs[t] == MISSING] = 1.0
+        return out
+
+    alpha = np.empty((T, B, K))
+    scale = np.empty((T, B))
+    a = e(0) / K
+    scale[0] = a.sum(1)
+    alpha[0] = a / scale[0][:, None]
+    for t in range(1, T):
+        prev = alpha[t - 1]  # rows sum to 1
+        a = ((1 - rho[t - 1]) * prev + rho[t - 1] / K) * e(t)
+        scale[t] = a.sum(1)
+        alpha[t] = a / scale[t][:, None]
+    if dosage_only:
+        dosage = np.empty((T, B))
+        b = np.ones((B, K))
+        for t in range(T - 1, -1, -1):
+            if t < T - 1:
+                w = e(t + 1) * b
+                b = ((1 - rho[t]) * w + rho[t] / K * w.sum(1, keepdims=True)) / scale[t + 1][:, None]
+            g = alpha[t] * b
+            dosage[t] = (g * emit[1, t]).sum(1) / g.sum(1)
+        return dosage, np.log(scale).sum(0)
+    beta = np.empty((T, B, K))
+    beta[-1] = 1.0
+    for t in range(T - 2, -1, -1):
+        w = e(t + 1) * beta[t + 1]
+        beta[t] = ((1 - rho[t]) * w + rho[t] / K * w.sum(1, keepdims=True)) / scale[t + 1][:, None]
+    return alpha, beta, scale
+
+
+def li_stephens_posterior(reference, target, rho, theta: float | None = None, method: str = "fast"):
+    """Posterior ``P(copying haplotype k at site t | target)`` for one target; returns ``(gamma T x K, loglik)``.
+
+    ``method="generic"`` builds the log emissions and the dense transition matrix and calls
+    :func:`artgen_lite.hmm.posterior_from_log_emissions` (``rho`` must then be one number);
+    ``method="fast"`` uses :func:`li_stephens_forward_backward`.
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    ref = _reference(reference)
+    tgt, single = _targets(target, ref.shape[1])
+    if not single:
+        raise ValueError("li_stephens_posterior takes one target haplotype (1-D); use li_stephens_impute for many")
+    K = ref.shape[0]
+    if method == "generic":
+        if np.ndim(rho) != 0:
+            raise ValueError("method='generic' needs one rho for all sites (the generic HMM is time-homogeneous)")
+        log_B = li_stephens_log_emissions(ref.astype(np.uint8), tgt[0], theta)
+        with np.errstate(divide="ignore"):
+            log_trans = np.log(li_stephens_dense_transition(K, float(rho)))
+        return hmm.posterior_from_log_emissions(np.full(K, -np.log(K)), log_trans, log_B)
+    if method != "fast":
+        raise ValueError(f"method must be 'fast' or 'generic', got {method!r}")
+    log_alpha, log_beta, loglik = li_stephens_forward_backward(ref.astype(np.uint8), tgt[0], rho, theta)
+    return np.exp(log_alpha + log_beta - loglik), loglik
+
+
+def li_stephens_impute(reference, targets, positions=None, *, rho=None, theta: float | None = None,
+                       ne: float = 10_000, recomb_rate: float = 1e-8, batch_size: int = 32,
+                       progress: bool = False) -> np.ndarray:
+    """Impute the masked sites (``-1``) of each target haplotype from a reference panel.
+
+    Parameters
+    ----------
+    reference : (K, T) 0/1 array (or :class:`~artgen_lite.data.Haplotypes`), the panel.
+    targets : (B, T) or (T,) integer array, 0/1 at observed sites and ``-1`` at masked ones.
+    positions : (T,) bp positions, used for ``rho`` via :func:`switch_probabilities`
+        (with ``ne`` and ``recomb_rate``) unless ``rho`` is given.
+    rho : number or (T-1,) switch probabilities, instead of ``positions``.
+    theta : mismatch probability; default :func:`li_stephens_theta` of the panel size.
+    batch_size : targets run side by side (memory ``T x batch x K`` floats).
+
+    Returns the dosages ``P(allele 1)``, ``(B, T)`` (or ``(T,)``), at every site; at observed
+    sites they are the smoothed probabilities, not the observed alleles.
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    ref = _reference(reference)
+    tgt, single = _targets(targets, ref.shape[1])
+    K, T = ref.shape
+    if rho is None:
+        if positions is None:
+            raise ValueError("give positions (bp, for rho from genetic distance) or rho")
+        positions = np.asarray(positions)
+        if positions.shape != (T,):
+            raise ValueError(f"positions must hold one entry per SNP ({T}), got shape {positions.shape}")
+        rho = switch_probabilities(positions, K, ne=ne, recomb_rate=recomb_rate)
+    rho = _rho(rho, T)
+    theta = li_stephens_theta(K) if theta is None else _check_rate(theta, "theta")
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    emit = _emission_table(ref, theta)
+    out = np.empty(tgt.shape)
+    starts = range(0, tgt.shape[0], int(batch_size))
+    for s in tqdm(starts, desc="Li-Stephens", disable=not progress, unit="batch"):
+        dosage, _ = _scaled_forward_backward(emit, tgt[s : s + batch_size], rho, dosage_only=True)
+        out[s : s + batch_size] = dosage.T
+    return out[0] if single else out
+
+
+# ----------------------------------------------------------------------- baselines
+def most_frequent_allele_baseline(reference, n_targets: int) -> np.ndarray:
+    """Impute every target with the panel's most frequent allele at each site (ties: allele 0); ``(n_targets, T)``.
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    ref = _reference(reference)
+    return np.tile((ref.mean(0) > 0.5).astype(float), (int(n_targets), 1))
+
+
+def panel_frequency_baseline(reference, n_targets: int) -> np.ndarray:
+    """Impute every target with the panel's allele-1 frequency as its dosage; ``(n_targets, T)``.
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    ref = _reference(reference)
+    return np.tile(ref.mean(0), (int(n_targets), 1))
+
+
+# ----------------------------------------------------------------------- scores
+def minor_allele_frequency(X) -> np.ndarray:
+    """``min(p, 1 - p)`` per column of a 0/1 matrix.
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    p = _reference(X).mean(0)
+    return np.minimum(p, 1 - p)
+
+
+def per_site_r2(truth, dosage) -> np.ndarray:
+    """Squared Pearson correlation, across target haplotypes, of imputed dosage and true allele at each site.
+
+    ``truth`` and ``dosage`` are ``B x T``.  NaN where the truth is the same in every target
+    (nothing to predict); 0 where the dosage is constant but the truth is not (the imputation
+    carries no information, as with a most-frequent-allele guess).
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    x = np.atleast_2d(np.asarray(truth, dtype=float))
+    y = np.atleast_2d(np.asarray(dosage, dtype=float))
+    if x.shape != y.shape:
+        raise ValueError(f"truth {x.shape} and dosage {y.shape} must have the same shape")
+    xc, yc = x - x.mean(0), y - y.mean(0)
+    sxx, syy, sxy = (xc * xc).sum(0), (yc * yc).sum(0), (xc * yc).sum(0)
+    r2 = np.full(x.shape[1], np.nan)
+    ok = sxx > 0
+    flat = ok & (syy <= 1e-12 * np.maximum(sxx, 1))
+    live = ok & ~flat
+    r2[live] = sxy[live] ** 2 / (sxx[live] * syy[live])
+    r2[flat] = 0.0
+    return r2
+
+
+def imputation_r2_by_maf(truth, dosage, maf, sites=None, bins=DEFAULT_MAF_BINS) -> pd.DataFrame:
+    """Imputation accuracy within minor-allele-frequency bins, plus an ``all`` row.
+
+    ``truth`` and ``dosage`` are ``B x T`` (true 0/1 alleles and imputed dosages of ``B``
+    target haplotypes); ``maf`` holds one frequency per site (from a reference sample, so
+    every method is binned the same way); ``sites`` (mask or indices) restricts the score to
+    the masked sites.  Bins are right-closed, ``(lo, hi]``; sites with ``maf`` outside every
+    bin (for example 0) are left out.  Columns:
+
+    * ``n_sites`` -- sites in the bin;
+    * ``r2`` -- mean over the bin's sites of :func:`per_site_r2` (sites where every target
+      carries the same allele are skipped; ``n_scored`` counts the others);
+    * ``concordance`` -- fraction of (target, site) alleles called right by rounding the dosage.
+
+    r2 gives no credit for guessing the common allele, concordance does: a most-frequent-allele
+    guess scores r2 = 0 but a concordance of about ``1 - maf``.
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    truth = np.atleast_2d(np.asarray(truth))
+    dosage = np.atleast_2d(np.asarray(dosage, dtype=float))
+    if truth.shape != dosage.shape:
+        raise ValueError(f"truth {truth.shape} and dosage {dosage.shape} must have the same shape")
+    maf = np.asarray(maf, dtype=float)
+    if maf.shape != (truth.shape[1],):
+        raise ValueError(f"maf must hold one value per site ({truth.shape[1]}), got shape {maf.shape}")
+    use = np.ones(truth.shape[1], dtype=bool)
+    if sites is not None:
+        sites = np.asarray(sites)
+        use = np.zeros(truth.shape[1], dtype=bool)
+        if sites.dtype == np.bool_:
+            if sites.shape != use.shape:
+                raise ValueError(f"a boolean sites mask needs one entry per site ({use.size})")
+            use = sites.copy()
+        else:
+            use[sites] = True
+    bins = np.asarray(bins, dtype=float)
+    if bins.ndim != 1 or len(bins) < 2 or np.any(np.diff(bins) <= 0):
+        raise ValueError("bins must be an increasing sequence of at least two edges")
+    r2 = per_site_r2(truth, dosage)
+    right = (dosage >= 0.5) == (truth == 1)
+
+    def row(name, lo, hi, m):
+        scored = m & np.isfinite(r2)
+        return {"bin": name, "lo": lo, "hi": hi, "n_sites": int(m.sum()), "n_scored": int(scored.sum()),
+                "r2": float(r2[scored].mean()) if scored.any() else float("nan"),
+                "concordance": float(right[:, m].mean()) if m.any() else float("nan")}
+
+    rows = [row(f"({lo:g}, {hi:g}]", lo, hi, use & (maf > lo) & (maf <= hi)) for lo, hi in zip(bins[:-1], bins[1:])]
+    rows.append(row("all", bins[0], bins[-1], use & (maf > bins[0]) & (maf <= bins[-1])))
+    return pd.DataFrame(rows)
