@@ -17,9 +17,10 @@
 
 ``variant="improved"`` (the default) changes the recipe so that, in well under a minute of
 CPU time, the samples get much closer to the real distribution.  On the 805-SNP data (80/20
-split, 2 CPU cores) the original after 100 epochs (~4-5 min) is mode-collapsed: AATS 0.64 with
-AA_syn = 1.0, AF r 0.86, LD r 0.10; the improved variant after 40 epochs (~30-40 s) gives
-AATS 0.55-0.57 with AA_truth and AA_syn both near 0.5-0.65, AF r 0.997, LD r 0.92.  The
+split, 2 CPU cores) the original after 100 epochs (~100 s; 200 epochs give the same) is
+mode-collapsed: AATS 0.64 with AA_syn = 1.0, AF r 0.86-0.90, LD r 0.10; the improved variant
+after 40 epochs (~30 s) gives AATS 0.55-0.57 with AA_truth ~0.6-0.67 and AA_syn ~0.47-0.5,
+AF r 0.997, LD r ~0.9.  The
 networks keep the original's shapes; what changes:
 
 1. **Bernoulli output with straight-through samples.**  The generator ends in a sigmoid and
@@ -65,7 +66,7 @@ __all__ = ["GAN"]
 
 _VARIANT_DEFAULTS: dict[str, dict[str, Any]] = {
     "original": dict(
-        epochs=200,
+        epochs=100,
         latent_dim=600,
         batch_size=32,
         lr_g=1e-4,
@@ -165,9 +166,10 @@ class GAN(GenerativeModel):
     Parameters (keyword only; ``None`` = the variant's default, listed as original / improved)
     ----------
     variant : {"original", "improved"}, default "improved"
-    epochs : int, default 200 / 40
+    epochs : int, default 100 / 40
         Passes over the training data (on 2 idle CPU cores with the 805-SNP data: about
-        1 s per original epoch and 0.8 s per improved epoch).
+        1 s per original epoch and 0.8 s per improved epoch; 200 original epochs score the
+        same as 100).
     latent_dim : int, default 600 / 64
     batch_size : int, default 32 / 64
     lr_g, lr_d : float, default 1e-4, 8e-4 / 2e-4, 1e-4
