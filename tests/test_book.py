@@ -89,3 +89,10 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject():
 def test_constraints_pin_torch():
     lines = (ROOT / "constraints.txt").read_text().splitlines()
     assert "torch==2.13.0" in lines
+
+
+def test_progress_bar_redraws_are_collapsed_for_the_book():
+    import notebooks as nbtools
+
+    text = "RBM:  0%|   | 0/3\rRBM: 33%|#  | 1/3\rRBM: 100%|###| 3/3\ndone\n"
+    assert nbtools.collapse_carriage_returns(text) == "RBM: 100%|###| 3/3\ndone\n"

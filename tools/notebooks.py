@@ -50,6 +50,36 @@ def run_papermill(scale: str, out: Path, names, prepare_only: bool) -> int:
     return 0
 
 
+def collapse_carriage_returns(text: str) -> str:
+    """Keep what a terminal would show: on each line, only the text after its last carriage return.
+
+    Progress bars (tqdm) redraw themselves with ``\r``; the book's renderer would otherwise print
+    every intermediate state of the bar on its own line.
+    """
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def write_for_book(src: Path, dest: Path) -> None:
+    """Copy an executed chapter for the book, with progress-bar redraws collapsed."""
+    import nbformat
+
+    nb = nbformat.read(str(src), as_version=4)
+    for cell in nb.cells:
+        merged = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream" \
+                    and merged[-1]["name"] == output["name"]:
+                merged[-1]["text"] += output["text"]  # papermill stores each redraw as its own output
+            else:
+                merged.append(output)
+        for output in merged:
+            if output.get("output_type") == "stream":
+                output["text"] = collapse_carriage_returns(output["text"])
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    nbformat.write(nb, str(dest))
+
+
 def stage(notebooks: Path, out: Path) -> int:
     if out.exists():
         shutil.rmtree(out)
@@ -59,7 +89,7 @@ def stage(notebooks: Path, out: Path) -> int:
     if not executed:
         sys.exit(f"no executed chapters in {notebooks}")
     for nb in executed:
-        shutil.copy(nb, out / "chapters" / nb.name)
+        write_for_book(nb, out / "chapters" / nb.name)
     if not MATHJAX.exists():
         sys.exit(f"{MATHJAX} is missing: run 'make mathjax' (npm install mathjax@3)")
     shutil.copytree(MATHJAX, out / "_static" / "mathjax")
