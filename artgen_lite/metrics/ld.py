@@ -29,6 +29,7 @@ __all__ = [
     "ld_binned_by_real",
     "ld_decay",
     "ld_heatmap_data",
+    "ld_score",
 ]
 
 _SITE_BLOCK = 2048
@@ -256,4 +257,34 @@ def ld_heatmap_data(real, synthetic, *, diff: bool = False) -> np.ndarray:
     out = np.full_like(a, np.nan)
     out[lower] = a[lower]
     out[upper] = b[upper]
+    return out
+
+
+def ld_score(X, window: int = 10) -> np.ndarray:
+    """Per-SNP LD score: mean r^2 with the up to ``window`` SNPs on each side (NaN pairs skipped).
+
+    A SNP in strong LD with its neighbours has a high score: its allele can be predicted from
+    the haplotype around it.  Fixed sites get NaN.
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
+    """
+    X = as_haplotypes(X, "X")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"window must be a positive integer; got {window!r}")
+    m = X.shape[1]
+    r2 = _R2(X)
+    total = np.zeros(m)
+    count = np.zeros(m)
+    for i0 in range(0, m, _SITE_BLOCK):
+        i1 = min(m, i0 + _SITE_BLOCK)
+        c0, c1 = max(0, i0 - window), min(m, i1 + window)
+        block = r2.rows(i0, i1, slice(c0, c1))
+        rows = np.arange(i0, i1)[:, None]
+        cols = np.arange(c0, c1)[None, :]
+        near = (np.abs(rows - cols) <= window) & (rows != cols) & ~np.isnan(block)
+        total[i0:i1] = np.where(near, block, 0.0).sum(1)
+        count[i0:i1] = near.sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = total / count
+    out[r2.v == 0] = np.nan
     return out

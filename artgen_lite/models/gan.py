@@ -104,14 +104,15 @@ _VARIANT_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _generator(n: int, latent: int, alpha: float) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Linear(latent, int(n // 1.2)),
-        nn.LeakyReLU(alpha),
-        nn.Linear(int(n // 1.2), int(n // 1.1)),
-        nn.LeakyReLU(alpha),
-        nn.Linear(int(n // 1.1), n),
-    )
+def _generator(n: int, latent: int, alpha: float, dropout: float = 0.0) -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Linear(latent, int(n // 1.2)), nn.LeakyReLU(alpha)]
+    if dropout:  # only then: keeps the layer indices (and saved files) of dropout-free GANs
+        layers.append(nn.Dropout(dropout))
+    layers += [nn.Linear(int(n // 1.2), int(n // 1.1)), nn.LeakyReLU(alpha)]
+    if dropout:
+        layers.append(nn.Dropout(dropout))
+    layers.append(nn.Linear(int(n // 1.1), n))
+    return nn.Sequential(*layers)
 
 
 def _discriminator(n_in: int, n: int, alpha: float) -> nn.Sequential:
@@ -184,6 +185,10 @@ class GAN(GenerativeModel):
         Number of samples the discriminator judges together (PacGAN, Lin et al. 2018).
     alpha : float, default 0.01
         LeakyReLU slope.
+    dropout : float, default 0.0
+        Dropout rate after each hidden layer of the generator (0 = no dropout layers).  Used
+        for Monte-Carlo dropout in the chapter "Uncertainty quantification":
+        ``output_probabilities(..., mc_dropout=True)`` keeps dropout on at generation time.
     seed : int, default 0
         Seed of the initialisation, the data order and all noise.
 
@@ -208,6 +213,7 @@ class GAN(GenerativeModel):
         "input_noise",
         "pack",
         "alpha",
+        "dropout",
         "seed",
     )
 
@@ -225,6 +231,7 @@ class GAN(GenerativeModel):
         input_noise: float | None = None,
         pack: int | None = None,
         alpha: float = 0.01,
+        dropout: float = 0.0,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -244,6 +251,9 @@ class GAN(GenerativeModel):
         self.lr_g, self.lr_d, self.l2 = lr_g, lr_d, l2
         self.label_smoothing, self.input_noise = label_smoothing, input_noise
         self.alpha = float(alpha)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
+        self.dropout = float(dropout)
         self.seed = int(seed)
         self.generator: nn.Sequential | None = None
         self.generator_ema: nn.Sequential | None = None
@@ -262,12 +272,12 @@ class GAN(GenerativeModel):
     # ------------------------------------------------------------------ structure
     def _build(self, n_snps: int) -> None:
         latent = self.setting("latent_dim")
-        self.generator = _generator(n_snps, latent, self.alpha)
+        self.generator = _generator(n_snps, latent, self.alpha, self.dropout)
         n_in = n_snps * self.setting("pack") + (_N_BATCH_FEATURES if self.setting("batch_features") else 0)
         self.discriminator = _discriminator(n_in, n_snps, self.alpha)
         self.generator_ema = None
         if self.setting("ema"):
-            self.generator_ema = _generator(n_snps, latent, self.alpha).requires_grad_(False)
+            self.generator_ema = _generator(n_snps, latent, self.alpha, self.dropout).requires_grad_(False)
 
     def _modules(self) -> dict[str, Any]:
         mods = {"generator": self.generator, "discriminator": self.discriminator}
@@ -316,6 +326,15 @@ class GAN(GenerativeModel):
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable; got {type(callback).__name__}")
         callback_every = _check_positive_int(callback_every, "callback_every")
+        if self.dropout:
+            # dropout masks come from torch's global generator: seed it for this run only
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(self.seed)
+                self._train(X, progress, callback, callback_every)
+        else:
+            self._train(X, progress, callback, callback_every)
+
+    def _train(self, X: np.ndarray, progress: bool, callback, callback_every: int) -> None:
         gen = torch.Generator().manual_seed(self.seed)
         _glorot_init(self.generator, gen)
         _glorot_init(self.discriminator, gen)
@@ -435,8 +454,10 @@ class GAN(GenerativeModel):
     # ------------------------------------------------------------------ generation
     def _sample(self, n: int, generator: torch.Generator, batch: int = 4096) -> torch.Tensor:
         latent = self.setting("latent_dim")
-        was_training = self.generator.training
-        self.generator.eval()
+        nets = [m for m in (self.generator, self.generator_ema) if m is not None]
+        was_training = [m.training for m in nets]
+        for m in nets:
+            m.eval()
         outs = []
         for start in range(0, n, batch):
             m = min(batch, n - start)
@@ -446,12 +467,55 @@ class GAN(GenerativeModel):
                 outs.append(torch.rand(g.shape, generator=generator) < g)
             else:
                 outs.append(g.clamp_min(0).round() > 0)
-        self.generator.train(was_training)
+        for m, t in zip(nets, was_training):
+            m.train(t)
         return torch.cat(outs).to(torch.uint8)
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` artificial haplotypes: thresholded ``G(z)`` (original) or Bernoulli(``G(z)``) (improved)."""
         return super().sample(n, seed=seed)
+
+    def output_probabilities(
+        self, n: int, seed: int = 0, *, passes: int = 1, mc_dropout: bool = False
+    ) -> np.ndarray:
+        """Per-SNP output probabilities of the generator for ``n`` latent draws.
+
+        Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
+
+        Improved variant: ``p = sigmoid(G(z))``, the Bernoulli probabilities :meth:`sample`
+        draws from (same network: the weight average when ``ema`` is on).  Original variant:
+        ``(tanh(G(z)) + 1) / 2``, which :meth:`sample` thresholds at 0.5.  The ``z`` draws
+        are those of ``sample(n, seed)``.  Returns shape ``(n, n_snps)``, or
+        ``(passes, n, n_snps)`` when ``passes > 1``: the same ``z`` pushed through the
+        generator ``passes`` times.  ``mc_dropout=True`` keeps the generator's dropout
+        layers active, so each pass uses a different dropout mask (Monte-Carlo dropout,
+        Gal & Ghahramani 2016); it needs a GAN trained with ``dropout > 0``.
+        """
+        self._require_fitted()
+        n = _check_positive_int(n, "n")
+        passes = _check_positive_int(passes, "passes")
+        if not isinstance(mc_dropout, (bool, np.bool_)):
+            raise TypeError(f"mc_dropout must be True or False; got {mc_dropout!r}")
+        if mc_dropout and not self.dropout:
+            raise ValueError("mc_dropout=True needs a GAN trained with dropout > 0; this one has dropout=0")
+        gen = torch.Generator().manual_seed(int(seed))
+        use_ema = bool(self.setting("ema"))
+        net = self.generator_ema if use_ema else self.generator
+        was_training = net.training
+        net.train(bool(mc_dropout))
+        try:
+            # dropout masks come from torch's global generator: seed it, then restore it
+            with torch.random.fork_rng(devices=[]), torch.no_grad():
+                torch.manual_seed(int(seed))
+                z = torch.randn(n, self.setting("latent_dim"), generator=gen)
+                outs = []
+                for _ in range(passes):
+                    g = self._g_out(z, ema=use_ema)
+                    outs.append(g if self._bernoulli else (g + 1) / 2)
+        finally:
+            net.train(was_training)
+        out = torch.stack(outs).double().numpy()
+        return out[0] if passes == 1 else out
 
     # ------------------------------------------------------------------ scores
     def discriminator_score(self, X: Any) -> np.ndarray:

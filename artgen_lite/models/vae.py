@@ -330,6 +330,27 @@ class VAE(GenerativeModel):
             p = torch.sigmoid(self.decoder(torch.from_numpy(np.ascontiguousarray(z))))
         return p.double().numpy()
 
+    def posterior_probabilities(self, X: Any, draws: int = 20, seed: int = 0) -> np.ndarray:
+        """Decoded per-SNP probabilities for ``draws`` latent draws ``z ~ q(z | x)`` of each row.
+
+        Returns shape ``(draws, n, n_snps)``.  How much ``p(x_j = 1 | z)`` moves from draw to
+        draw measures how uncertain the model is about where ``x`` sits in the latent space,
+        SNP by SNP.  Explained in the chapter "Uncertainty quantification"
+        (notebooks/12_uncertainty).
+        """
+        self._require_fitted()
+        X = check_haplotypes(X, "X", self.n_snps)
+        draws = _check_positive_int(draws, "draws")
+        gen = torch.Generator().manual_seed(int(seed))
+        self.encoder.eval()
+        self.decoder.eval()
+        with torch.no_grad():
+            mu, log_var = self.encoder(torch.from_numpy(X).float())
+            std = self._std(log_var)
+            out = [torch.sigmoid(self.decoder(mu + std * torch.randn(mu.shape, generator=gen)))
+                   for _ in range(draws)]
+        return torch.stack(out).double().numpy()
+
     # ------------------------------------------------------------------ scores
     def elbo(self, X: Any, n_samples: int = 16, seed: int = 0) -> np.ndarray:
         """Per-haplotype ELBO ``E_q[log p(x | z)] - beta * KL(q(z | x) || N(0, I))`` in nats.
