@@ -1,8 +1,9 @@
 """Generative models of haplotypes, all with the same face: fit, sample, save/load, n_parameters."""
 
 from .base import GenerativeModel, check_haplotypes
+from .dp_vae import DPVAE
 from .gan import GAN
 from .rbm import RBM
 from .vae import VAE
 
-__all__ = ["GAN", "GenerativeModel", "RBM", "VAE", "check_haplotypes"]
+__all__ = ["DPVAE", "GAN", "GenerativeModel", "RBM", "VAE", "check_haplotypes"]
