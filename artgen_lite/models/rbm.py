@@ -175,13 +175,27 @@ class RBM(GenerativeModel):
     def _v_prob(self, h: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(torch.addmm(self.b, h, self.W))
 
-    def _gibbs(self, v: torch.Tensor, steps: int, gen: torch.Generator) -> torch.Tensor:
-        """``steps`` heat-bath sweeps (sample h | v, then v | h) starting from ``v``."""
+    def _gibbs(self, v: torch.Tensor, steps: int, gen: torch.Generator, n_clamped: int = 0) -> torch.Tensor:
+        """``steps`` heat-bath sweeps (sample h | v, then v | h) starting from ``v``.
+
+        ``n_clamped > 0`` pins the first ``n_clamped`` visible units to their values in ``v``
+        (the conditional RBM of :mod:`artgen_lite.models.crbm`): only the other units are
+        resampled, and the pinned units' constant input to the hidden layer is computed once.
+        """
+        if n_clamped == 0:
+            for _ in range(steps):
+                h = self._h_sample(self._h_input(v), gen)
+                p = self._v_prob(h)
+                v = (torch.rand(p.shape, generator=gen) < p).to(p.dtype)
+            return v
+        fixed, free = v[:, :n_clamped], v[:, n_clamped:]
+        W_free, b_free = self.W[:, n_clamped:].contiguous(), self.b[n_clamped:]
+        mu_fixed = torch.addmm(self.c, fixed, self.W[:, :n_clamped].t())
         for _ in range(steps):
-            h = self._h_sample(self._h_input(v), gen)
-            p = self._v_prob(h)
-            v = (torch.rand(p.shape, generator=gen) < p).to(p.dtype)
-        return v
+            h = self._h_sample(torch.addmm(mu_fixed, free, W_free.t()), gen)
+            p = torch.sigmoid(torch.addmm(b_free, h, W_free))
+            free = (torch.rand(p.shape, generator=gen) < p).to(p.dtype)
+        return torch.cat([fixed, free], dim=1)
 
     def _random_start(self, n: int, gen: torch.Generator) -> torch.Tensor:
         return (torch.rand(n, self.n_snps, generator=gen) < 0.5).float()
