@@ -1,0 +1,435 @@
+"""A WGAN-GP in principal-component space (chapter "Generative models for long regions").
+
+Explained in the chapter 'Generative models for long regions' (notebooks/06_long_regions).
+
+After the idea of Szatkownik et al. 2024 ("Towards creating longer genetic sequences with GANs:
+generation in principal component space", MLCB 2024).  Their code is not public; this follows
+the suggested recipe of methods.md section 9:
+
+1. PCA of the *training* haplotypes (centred, not scaled): keep ``k = n_components`` components
+   (a seeded randomised SVD, exact when ``k`` reaches the rank of the data);
+2. standardise the PC scores (divide each by its standard deviation) and train a WGAN-GP on
+   these ``k`` numbers per haplotype: MLP generator and critic, Adam(1e-4, betas (0.5, 0.9)),
+   gradient penalty ``lambda = 10``, 5 critic steps per generator step;
+3. generate scores, map them back to SNP space with the loadings and the mean
+   (``scores @ V_k.T + mean``) and **threshold at 0.5** (the default;
+   ``sample(..., threshold=False)`` instead clips to [0, 1] and draws Bernoulli).
+
+**The reconstruction ceiling.**  Whatever the GAN learns, its haplotypes are thresholded points
+of a ``k``-dimensional affine subspace.  Projecting *real* haplotypes onto the same ``k``
+components and back (:meth:`PCAGAN.reconstruct`, or :func:`pca_reconstruct` for several ``k``
+at once) shows what survives ``k`` components: common-variant LD mostly does, rare variants
+(carried by few haplotypes, so weighing little in the variance) mostly do not.  A perfect
+generator of PC scores can do no better than this ceiling.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from .base import GenerativeModel, _check_positive_int, check_haplotypes
+
+__all__ = ["PCAGAN", "fit_pca", "pca_reconstruct"]
+
+
+# ---------------------------------------------------------------------------------- PCA
+def fit_pca(X: Any, n_components: int, seed: int = 0, n_iter: int = 4, oversample: int = 20) -> dict[str, torch.Tensor]:
+    """Centred PCA of the 0/1 matrix ``X`` by a seeded randomised SVD (Halko et al. 2011).
+
+    Returns a dict of float64 tensors: ``mean`` (n_snps), ``components`` (k x n_snps, rows =
+    loadings, sign fixed so the largest entry of each is positive), ``scale`` (k: standard
+    deviation of the scores, ``singular value / sqrt(n - 1)``; 1 for components beyond the
+    rank of the data, which are zero) and ``explained_variance_ratio`` (k).  With ``k`` at
+    or above the rank of the centred data the range finder spans it completely, so the
+    decomposition is exact.
+
+    Explained in the chapter 'Generative models for long regions' (notebooks/06_long_regions).
+    """
+    X = check_haplotypes(X, "X")
+    k = _check_positive_int(n_components, "n_components")
+    n, m = X.shape
+    A = torch.from_numpy(X).double()
+    mean = A.mean(0)
+    A -= mean
+    total_var = float((A * A).sum()) / max(n - 1, 1)
+    r = min(n, m)
+    width = min(k + oversample, r)
+    gen = torch.Generator().manual_seed(int(seed))
+    if width >= r:  # small problem: exact SVD
+        _, s, vt = torch.linalg.svd(A, full_matrices=False)
+    else:
+        Q = torch.linalg.qr(A @ torch.randn(m, width, generator=gen, dtype=torch.float64)).Q
+        for _ in range(n_iter):  # power iterations sharpen the spectrum
+            Q = torch.linalg.qr(A.t() @ Q).Q
+            Q = torch.linalg.qr(A @ Q).Q
+        _, s, vt = torch.linalg.svd(Q.t() @ A, full_matrices=False)
+    kk = min(k, len(s))
+    s, vt = s[:kk], vt[:kk]
+    # deterministic signs: the largest-magnitude loading of each component is positive
+    idx = vt.abs().argmax(1)
+    signs = torch.sign(vt[torch.arange(kk), idx])
+    signs[signs == 0] = 1
+    vt = vt * signs[:, None]
+    scale = s / math.sqrt(max(n - 1, 1))
+    ratio = scale**2 / total_var if total_var > 0 else torch.zeros(kk, dtype=torch.float64)
+    tiny = scale <= 1e-9 * max(float(scale.max()) if kk else 1.0, 1e-300)
+    vt[tiny] = 0.0  # directions beyond the rank: numerically arbitrary, make them zero
+    scale[tiny] = 1.0
+    ratio[tiny] = 0.0
+    if kk < k:  # more components asked than the data have: pad with zero components
+        vt = torch.cat([vt, torch.zeros(k - kk, m, dtype=torch.float64)])
+        scale = torch.cat([scale, torch.ones(k - kk, dtype=torch.float64)])
+        ratio = torch.cat([ratio, torch.zeros(k - kk, dtype=torch.float64)])
+    return {"mean": mean, "components": vt, "scale": scale, "explained_variance_ratio": ratio}
+
+
+def _project(X: np.ndarray, pca: dict[str, torch.Tensor], k: int) -> torch.Tensor:
+    A = torch.from_numpy(X).double() - pca["mean"]
+    return A @ pca["components"][:k].t()
+
+
+def _back(scores: torch.Tensor, pca: dict[str, torch.Tensor], k: int) -> torch.Tensor:
+    return scores.double() @ pca["components"][:k] + pca["mean"]
+
+
+def pca_reconstruct(
+    train: Any,
+    X: Any = None,
+    n_components: int | Iterable[int] = 200,
+    *,
+    threshold: bool = True,
+    seed: int = 0,
+) -> np.ndarray | dict[int, np.ndarray]:
+    """The reconstruction ceiling: ``X`` projected onto the first ``k`` principal components of
+    ``train`` and back, thresholded at 0.5 (``uint8``; ``threshold=False`` gives the continuous
+    values).  ``X`` defaults to ``train``.  With a list of ``k`` values, one PCA is fitted for
+    the largest and a dict ``k -> reconstruction`` is returned.
+
+    Explained in the chapter 'Generative models for long regions' (notebooks/06_long_regions).
+    """
+    train = check_haplotypes(train, "train")
+    X = train if X is None else check_haplotypes(X, "X", train.shape[1])
+    single = isinstance(n_components, (int, np.integer)) and not isinstance(n_components, bool)
+    ks = [n_components] if single else list(n_components)
+    if not ks:
+        raise ValueError("n_components must be a positive integer or a non-empty list of them")
+    ks = [_check_positive_int(k, "n_components") for k in ks]
+    pca = fit_pca(train, max(ks), seed=seed)
+    scores = _project(X, pca, max(ks))
+    out = {}
+    for k in ks:
+        rec = _back(scores[:, :k], pca, k)
+        out[k] = (rec > 0.5).to(torch.uint8).numpy() if threshold else rec.numpy()
+    return out[ks[0]] if single else out
+
+
+# ---------------------------------------------------------------------------------- networks
+def _mlp(n_in: int, hidden: int, depth: int, n_out: int, alpha: float) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for _ in range(depth):
+        layers += [nn.Linear(n_in, hidden), nn.LeakyReLU(alpha)]
+        n_in = hidden
+    layers.append(nn.Linear(n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+def _init(module: nn.Module, gen: torch.Generator) -> None:
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=gen)
+            nn.init.zeros_(m.bias)
+
+
+def _check_float(value: Any, name: str, low: float, high: float = math.inf, *, low_open: bool = False) -> float:
+    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
+    if not ok:
+        side = "(" if low_open else "["
+        raise ValueError(f"{name} must be a number in {side}{low}, {high}]; got {value!r}")
+    return value
+
+
+class PCAGAN(GenerativeModel):
+    """WGAN-GP on standardised principal-component scores (after Szatkownik et al. 2024).
+
+    Explained in the chapter 'Generative models for long regions' (notebooks/06_long_regions).
+
+    Parameters (keyword only; course-scale defaults, which train on a 4000 x 4095 window in
+    well under a minute of CPU time)
+    ----------
+    n_components : int, default 200
+        Number ``k`` of principal components kept (at most the number of SNPs; components
+        beyond the rank of the training data are zero).
+    latent_dim : int, default 64
+        Size of the generator's noise input.
+    hidden : int, default 256
+        Units per hidden layer of generator and critic.
+    depth : int, default 2
+        Hidden layers of generator and critic.
+    epochs : int, default 300
+        Passes of critic steps over the training rows.
+    batch_size : int, default 64
+    n_critic : int, default 5
+        Critic steps per generator step.
+    lr_g, lr_c : float, default 1e-4
+        Adam learning rates (betas ``(beta1, beta2)`` = (0.5, 0.9)).
+    beta1, beta2 : float, default 0.5, 0.9
+    gp_weight : float, default 10
+        Gradient-penalty weight lambda.
+    alpha : float, default 0.2
+        LeakyReLU slope.
+    seed : int, default 0
+        Seed of the PCA's random projection, the initialisation, the batch order and noise.
+
+    ``fit(X, progress=True, callback=None, callback_every=1)`` as :class:`ConvWGAN`.
+    ``history`` rows: ``epoch``, ``critic_loss``, ``generator_loss``, ``gradient_penalty``,
+    ``wasserstein``, ``time_s``.  Other methods: ``sample(n, seed, threshold=True)``,
+    ``sample_scores(n, seed)`` (generated PC scores), ``transform(X)`` (PC scores of real
+    haplotypes), ``reconstruct(X, n_components=None)`` (the reconstruction ceiling),
+    ``critic_score(X)`` (white-box membership score) and ``explained_variance_ratio``.
+    ``n_parameters`` counts the gradient-trained weights (generator + critic); the PCA basis
+    (``k * n_snps + n_snps`` fitted numbers) is in ``n_pca_numbers``.
+    """
+
+    _hyperparameters = (
+        "n_components",
+        "latent_dim",
+        "hidden",
+        "depth",
+        "epochs",
+        "batch_size",
+        "n_critic",
+        "lr_g",
+        "lr_c",
+        "beta1",
+        "beta2",
+        "gp_weight",
+        "alpha",
+        "seed",
+    )
+
+    def __init__(
+        self,
+        *,
+        n_components: int = 200,
+        latent_dim: int = 64,
+        hidden: int = 256,
+        depth: int = 2,
+        epochs: int = 300,
+        batch_size: int = 64,
+        n_critic: int = 5,
+        lr_g: float = 1e-4,
+        lr_c: float = 1e-4,
+        beta1: float = 0.5,
+        beta2: float = 0.9,
+        gp_weight: float = 10.0,
+        alpha: float = 0.2,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.n_components = _check_positive_int(n_components, "n_components")
+        self.latent_dim = _check_positive_int(latent_dim, "latent_dim")
+        self.hidden = _check_positive_int(hidden, "hidden")
+        self.depth = _check_positive_int(depth, "depth")
+        self.epochs = _check_positive_int(epochs, "epochs")
+        self.batch_size = _check_positive_int(batch_size, "batch_size")
+        self.n_critic = _check_positive_int(n_critic, "n_critic")
+        self.lr_g = _check_float(lr_g, "lr_g", 0.0, low_open=True)
+        self.lr_c = _check_float(lr_c, "lr_c", 0.0, low_open=True)
+        self.beta1 = _check_float(beta1, "beta1", 0.0, 1.0 - 1e-12)
+        self.beta2 = _check_float(beta2, "beta2", 0.0, 1.0 - 1e-12)
+        self.gp_weight = _check_float(gp_weight, "gp_weight", 0.0)
+        self.alpha = _check_float(alpha, "alpha", 0.0, 1.0)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an integer; got {seed!r}")
+        self.seed = int(seed)
+        self.generator: nn.Sequential | None = None
+        self.critic: nn.Sequential | None = None
+        self.pca: dict[str, torch.Tensor] | None = None
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def k(self) -> int:
+        """Number of principal components used (``n_components``, at most ``n_snps``)."""
+        self._require_fitted()
+        return min(self.n_components, self.n_snps)
+
+    def _build(self, n_snps: int) -> None:
+        k = min(self.n_components, n_snps)
+        self.generator = _mlp(self.latent_dim, self.hidden, self.depth, k, self.alpha)
+        self.critic = _mlp(k, self.hidden, self.depth, 1, self.alpha)
+        self.pca = None
+
+    def _modules(self) -> dict[str, Any]:
+        return {"generator": self.generator, "critic": self.critic}
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"pca": {key: v.clone() for key, v in self.pca.items()}}
+
+    def _load_extra_state(self, state: dict[str, Any]) -> None:
+        self.pca = {key: v.clone() for key, v in state["pca"].items()}
+        self.generator.eval()
+
+    @property
+    def n_parameters(self) -> int:
+        """Gradient-trained parameters: generator + critic (the PCA basis is not counted)."""
+        self._require_fitted()
+        return sum(p.numel() for p in self.generator.parameters()) + sum(p.numel() for p in self.critic.parameters())
+
+    @property
+    def n_pca_numbers(self) -> int:
+        """Numbers in the fitted PCA basis: ``k`` loadings per SNP plus the mean."""
+        self._require_fitted()
+        return self.k * self.n_snps + self.n_snps
+
+    @property
+    def explained_variance_ratio(self) -> np.ndarray:
+        """Fraction of the training haplotypes' variance carried by each kept component."""
+        self._require_fitted()
+        return self.pca["explained_variance_ratio"].numpy().copy()
+
+    # ------------------------------------------------------------------ PCA helpers
+    def transform(self, X: Any) -> np.ndarray:
+        """Principal-component scores (not standardised) of the haplotypes ``X``, ``(n, k)``."""
+        self._require_fitted()
+        X = check_haplotypes(X, "X", self.n_snps)
+        return _project(X, self.pca, self.k).numpy()
+
+    def reconstruct(self, X: Any, n_components: int | None = None, threshold: bool = True) -> np.ndarray:
+        """``X`` projected onto the first ``n_components`` (default: all ``k``) components and
+        back, thresholded at 0.5: the reconstruction ceiling of the model (``uint8``;
+        ``threshold=False`` gives the continuous values)."""
+        self._require_fitted()
+        X = check_haplotypes(X, "X", self.n_snps)
+        k = self.k if n_components is None else _check_positive_int(n_components, "n_components")
+        if k > self.k:
+            raise ValueError(f"n_components must be at most the model's k = {self.k}; got {k}")
+        rec = _back(_project(X, self.pca, k), self.pca, k)
+        return (rec > 0.5).to(torch.uint8).numpy() if threshold else rec.numpy()
+
+    def _standardised(self, X: np.ndarray) -> torch.Tensor:
+        return (_project(X, self.pca, self.k) / self.pca["scale"]).float()
+
+    # ------------------------------------------------------------------ training
+    def _fit(
+        self,
+        X: np.ndarray,
+        progress: bool,
+        callback: Callable[["PCAGAN", int], Any] | None = None,
+        callback_every: int = 1,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs:
+            raise TypeError(f"PCAGAN.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable; got {type(callback).__name__}")
+        callback_every = _check_positive_int(callback_every, "callback_every")
+        if X.shape[0] < 2:
+            raise ValueError(f"X must have at least 2 haplotypes for a PCA; got {X.shape[0]}")
+        gen = torch.Generator().manual_seed(self.seed)
+        self.pca = fit_pca(X, self.k, seed=self.seed)
+        data = self._standardised(X)
+        G, D = self.generator, self.critic
+        _init(G, gen)
+        _init(D, gen)
+        betas = (self.beta1, self.beta2)
+        opt_g = torch.optim.Adam(G.parameters(), lr=self.lr_g, betas=betas)
+        opt_c = torch.optim.Adam(D.parameters(), lr=self.lr_c, betas=betas)
+        n = len(data)
+        bs = min(self.batch_size, n)
+        # an epoch: one pass of critic steps over the rows, and at least one generator step
+        n_batches = max(n // bs, self.n_critic)
+        n_perms = math.ceil(n_batches * bs / n)
+        step = 0
+        bar = tqdm(range(self.epochs), desc="PCAGAN", disable=not progress, unit="epoch")
+        for epoch in bar:
+            t0 = time.perf_counter()
+            perm = torch.cat([torch.randperm(n, generator=gen) for _ in range(n_perms)])
+            sums = dict(critic_loss=0.0, gradient_penalty=0.0, wasserstein=0.0, generator_loss=0.0)
+            n_g = 0
+            for b in range(n_batches):
+                real = data[perm[b * bs : (b + 1) * bs]]
+                with torch.no_grad():
+                    fake = G(torch.randn(bs, self.latent_dim, generator=gen))
+                eps = torch.rand(bs, 1, generator=gen)
+                x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+                c_real, c_fake = D(real).mean(), D(fake).mean()
+                (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+                gp = ((grad.norm(dim=1) - 1) ** 2).mean()
+                loss_c = c_fake - c_real + self.gp_weight * gp
+                opt_c.zero_grad(set_to_none=True)
+                loss_c.backward()
+                opt_c.step()
+                sums["critic_loss"] += loss_c.item()
+                sums["gradient_penalty"] += gp.item()
+                sums["wasserstein"] += (c_real - c_fake).item()
+                step += 1
+                if step % self.n_critic == 0:
+                    D.requires_grad_(False)
+                    loss_g = -D(G(torch.randn(bs, self.latent_dim, generator=gen))).mean()
+                    opt_g.zero_grad(set_to_none=True)
+                    loss_g.backward()
+                    opt_g.step()
+                    D.requires_grad_(True)
+                    sums["generator_loss"] += loss_g.item()
+                    n_g += 1
+            rec: dict[str, Any] = {"epoch": epoch + 1}
+            for key in ("critic_loss", "gradient_penalty", "wasserstein"):
+                rec[key] = sums[key] / n_batches
+            rec["generator_loss"] = sums["generator_loss"] / n_g if n_g else float("nan")
+            rec["time_s"] = time.perf_counter() - t0
+            self.history.append(rec)
+            if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == self.epochs):
+                extra = callback(self, epoch + 1)
+                if isinstance(extra, dict):
+                    rec.update(extra)
+            bar.set_postfix(W=f"{rec['wasserstein']:.3f}", gp=f"{rec['gradient_penalty']:.3f}")
+        bar.close()
+
+    # ------------------------------------------------------------------ generation
+    def _scores(self, n: int, generator: torch.Generator, batch: int = 4096) -> torch.Tensor:
+        outs = []
+        for start in range(0, n, batch):
+            z = torch.randn(min(batch, n - start), self.latent_dim, generator=generator)
+            outs.append(self.generator(z).double() * self.pca["scale"])
+        return torch.cat(outs)
+
+    def _sample(self, n: int, generator: torch.Generator, threshold: bool = True) -> torch.Tensor:
+        x = _back(self._scores(n, generator), self.pca, self.k)
+        if threshold:
+            return (x > 0.5).to(torch.uint8)
+        p = x.clamp(0.0, 1.0)
+        return (torch.rand(p.shape, generator=generator, dtype=p.dtype) < p).to(torch.uint8)
+
+    def sample(self, n: int, seed: int = 0, threshold: bool = True) -> np.ndarray:
+        """``n`` artificial haplotypes: generated PC scores mapped back to SNPs and thresholded
+        at 0.5, or with ``threshold=False`` clipped to [0, 1] and drawn Bernoulli per SNP."""
+        if not isinstance(threshold, (bool, np.bool_)):
+            raise TypeError(f"threshold must be True or False; got {threshold!r}")
+        return super().sample(n, seed=seed, threshold=bool(threshold))
+
+    def sample_scores(self, n: int, seed: int = 0) -> np.ndarray:
+        """Generated principal-component scores (not standardised), ``(n, k)``; the rows of
+        ``sample(n, seed)`` are these mapped back and thresholded."""
+        self._require_fitted()
+        n = _check_positive_int(n, "n")
+        with torch.no_grad():
+            return self._scores(n, torch.Generator().manual_seed(int(seed))).numpy()
+
+    # ------------------------------------------------------------------ scores
+    def critic_score(self, X: Any) -> np.ndarray:
+        """The critic's score of each haplotype's standardised PC scores (higher = more
+        "real"): a white-box membership-inference score."""
+        self._require_fitted()
+        X = check_haplotypes(X, "X", self.n_snps)
+        with torch.no_grad():
+            return self.critic(self._standardised(X)).squeeze(1).double().numpy()
