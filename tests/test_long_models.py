@@ -162,7 +162,8 @@ def test_convwgan_learns_founder_haplotypes():
         return dist, np.corrcoef(S.mean(0), X.mean(0))[0, 1]
 
     d0, _ = score(ConvWGAN(epochs=1, batch_size=24, lr_g=1e-9, lr_c=1e-9).fit(X, progress=False))
-    d1, r1 = score(ConvWGAN(epochs=80, batch_size=24).fit(X, progress=False))
+    # no weight averaging: over ~270 generator steps an average with decay 0.99 still lags
+    d1, r1 = score(ConvWGAN(epochs=80, batch_size=24, ema=0.0).fit(X, progress=False))
     assert d1 < 0.8 * d0, (d0, d1)
     assert r1 > 0.9
 
