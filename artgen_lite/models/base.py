@@ -19,6 +19,7 @@ models and samples.
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import tempfile
 import time
@@ -70,6 +71,17 @@ def _check_positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}")
     return int(value)
+
+
+def _check_float(value: Any, name: str, low: float, high: float = math.inf, *, low_open: bool = False) -> float:
+    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
+    if not ok:
+        side = "(" if low_open else "["
+        raise ValueError(f"{name} must be a number in {side}{low}, {high}]; got {value!r}")
+    return value
 
 
 def _find_subclass(name: str) -> type:

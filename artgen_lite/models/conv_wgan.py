@@ -72,7 +72,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .base import GenerativeModel, _check_positive_int, check_haplotypes
+from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
 
 __all__ = ["ConvWGAN", "geometry"]
 
@@ -282,16 +282,6 @@ def _init(module: nn.Module, gen: torch.Generator) -> None:
             with torch.no_grad():
                 p.normal_(0.0, 1.0, generator=gen)
 
-
-def _check_float(value: Any, name: str, low: float, high: float = math.inf, *, low_open: bool = False) -> float:
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    if ok:
-        value = float(value)
-        ok = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
-    if not ok:
-        side = "(" if low_open else "["
-        raise ValueError(f"{name} must be a number in {side}{low}, {high}]; got {value!r}")
-    return value
 
 
 class ConvWGAN(GenerativeModel):

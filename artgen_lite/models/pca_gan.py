@@ -34,7 +34,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .base import GenerativeModel, _check_positive_int, check_haplotypes
+from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
 
 __all__ = ["PCAGAN", "fit_pca", "pca_reconstruct"]
 
@@ -146,16 +146,6 @@ def _init(module: nn.Module, gen: torch.Generator) -> None:
             nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=gen)
             nn.init.zeros_(m.bias)
 
-
-def _check_float(value: Any, name: str, low: float, high: float = math.inf, *, low_open: bool = False) -> float:
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    if ok:
-        value = float(value)
-        ok = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
-    if not ok:
-        side = "(" if low_open else "["
-        raise ValueError(f"{name} must be a number in {side}{low}, {high}]; got {value!r}")
-    return value
 
 
 class PCAGAN(GenerativeModel):
