@@ -41,6 +41,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from .models.base import GenerativeModel, _check_positive_int
+from .models.wgan_gp import critic_step, gradient_penalty
 
 __all__ = [
     "ALPHABET",
@@ -335,26 +336,6 @@ def iid_sequences(train: Any, n: int, length: int | None = None, seed: int = 0) 
 
 
 # --------------------------------------------------------------------------- WGAN-GP
-def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
-                     fake: torch.Tensor, eps: torch.Tensor | None = None,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
-    """WGAN-GP penalty ``mean((||grad_x C(x_hat)|| - 1)**2)`` (Gulrajani et al. 2017).
-
-    ``x_hat = eps * real + (1 - eps) * fake`` with one ``eps ~ U(0, 1)`` per sample (drawn from
-    ``generator`` unless given); the gradient norm is taken over all other axes.  Multiply by
-    lambda (10) yourself.  Explained in the chapter "Designing DNA" (notebooks/08_designing_dna).
-    """
-    if real.shape != fake.shape:
-        raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} and {tuple(fake.shape)}")
-    if eps is None:
-        eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), generator=generator)
-    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-    out = critic(x_hat)
-    (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
-    norm = grad.flatten(1).norm(dim=1)
-    return ((norm - 1) ** 2).mean()
-
-
 class _ResBlock(nn.Module):
     """``x + res_scale * conv(relu(conv(relu(x))))`` with 'same' padding (the original's resblock)."""
 
@@ -515,21 +496,16 @@ class DNAWGAN(GenerativeModel):
                 pos += bs
                 with torch.no_grad():
                     fake = self.generator(torch.randn(bs, self.latent_dim, generator=gen))
-                c_real, c_fake = self.critic(real).mean(), self.critic(fake).mean()
-                gp = gradient_penalty(self.critic, real, fake, generator=gen)
-                loss_c = c_fake - c_real + self.gp_weight * gp
-                opt_c.zero_grad(set_to_none=True)
-                loss_c.backward()
-                opt_c.step()
+                logs = critic_step(self.critic, opt_c, real, fake, self.gp_weight, generator=gen)
             # --- one generator step through the frozen critic
             self.critic.requires_grad_(False)
             loss_g = -self.critic(self.generator(torch.randn(bs, self.latent_dim, generator=gen))).mean()
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
-            sums["critic_loss"] += loss_c.item()
-            sums["wasserstein"] += (c_real - c_fake).item()
-            sums["gp"] += gp.item()
+            sums["critic_loss"] += logs["critic_loss"]
+            sums["wasserstein"] += logs["wasserstein"]
+            sums["gp"] += logs["gradient_penalty"]
             sums["g_loss"] += loss_g.item()
             if it % self.log_every == 0 or it == self.iterations:
                 k = it - (self.history[-1]["iteration"] if self.history else 0)

@@ -255,3 +255,20 @@ def test_fit_and_sample_errors(haps):
         pg.reconstruct(haps, n_components=99)
     with pytest.raises(ValueError, match="n_components"):
         pca_reconstruct(haps, n_components=[])
+
+
+def test_critic_step_reports_the_wasserstein_estimate_and_a_zero_penalty_for_a_unit_critic():
+    from artgen_lite.models.wgan_gp import critic_step
+
+    w = torch.tensor([0.6, 0.8])  # unit norm: the gradient of x -> w.x has norm 1 everywhere
+    critic = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        critic.weight.copy_(w)
+    real = torch.tensor([[1.0, 1.0], [1.0, 0.0]])
+    fake = torch.zeros(2, 2)
+    opt = torch.optim.SGD(critic.parameters(), lr=0.0)
+    logs = critic_step(lambda x: critic(x).squeeze(1), opt, real, fake, gp_weight=10.0,
+                       generator=torch.Generator().manual_seed(0))
+    assert logs["wasserstein"] == pytest.approx((1.4 + 0.6) / 2)
+    assert logs["gradient_penalty"] == pytest.approx(0.0, abs=1e-12)
+    assert logs["critic_loss"] == pytest.approx(-logs["wasserstein"])

@@ -73,6 +73,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
+from .wgan_gp import critic_step
 
 __all__ = ["ConvWGAN", "geometry"]
 
@@ -544,21 +545,11 @@ class ConvWGAN(GenerativeModel):
                     fake = fake_batch(bs)
                 u = self.label_noise * float(torch.rand(1, generator=gen))
                 eps = torch.rand(n_packs, 1, 1, generator=gen)
-                real_p = real.reshape(n_packs, self.pack, -1)
-                fake_p = fake.reshape(n_packs, self.pack, -1)
-                x_hat = (eps * real_p + (1 - eps) * fake_p).requires_grad_(True)
-                c_real = D(real_p).mean()
-                c_fake = D(fake_p).mean()
-                c_hat = D(x_hat)
-                (grad,) = torch.autograd.grad(c_hat.sum(), x_hat, create_graph=True)
-                gp = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
-                loss_c = c_fake - (1 - u) * c_real + self.gp_weight * gp
-                opt_c.zero_grad(set_to_none=True)
-                loss_c.backward()
-                opt_c.step()
-                sums["critic_loss"] += loss_c.item()
-                sums["gradient_penalty"] += gp.item()
-                sums["wasserstein"] += (c_real - c_fake).item()
+                logs = critic_step(D, opt_c, real.reshape(n_packs, self.pack, -1),
+                                   fake.reshape(n_packs, self.pack, -1), self.gp_weight,
+                                   eps=eps, real_weight=1 - u)
+                for key, value in logs.items():
+                    sums[key] += value
                 step += 1
                 # ---- generator step every n_critic critic steps
                 if step % self.n_critic == 0:

@@ -35,6 +35,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
+from .wgan_gp import critic_step
 
 __all__ = ["PCAGAN", "fit_pca", "pca_reconstruct"]
 
@@ -350,18 +351,9 @@ class PCAGAN(GenerativeModel):
                 real = data[perm[b * bs : (b + 1) * bs]]
                 with torch.no_grad():
                     fake = G(torch.randn(bs, self.latent_dim, generator=gen))
-                eps = torch.rand(bs, 1, generator=gen)
-                x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-                c_real, c_fake = D(real).mean(), D(fake).mean()
-                (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
-                gp = ((grad.norm(dim=1) - 1) ** 2).mean()
-                loss_c = c_fake - c_real + self.gp_weight * gp
-                opt_c.zero_grad(set_to_none=True)
-                loss_c.backward()
-                opt_c.step()
-                sums["critic_loss"] += loss_c.item()
-                sums["gradient_penalty"] += gp.item()
-                sums["wasserstein"] += (c_real - c_fake).item()
+                logs = critic_step(D, opt_c, real, fake, self.gp_weight, generator=gen)
+                for key, value in logs.items():
+                    sums[key] += value
                 step += 1
                 if step % self.n_critic == 0:
                     D.requires_grad_(False)
