@@ -69,10 +69,7 @@ def lct_window(h: data.Haplotypes, n_snps: int = WINDOW, centre_bp: int = RS4988
 def ld_decay_mad(real: np.ndarray, synthetic: np.ndarray, positions: np.ndarray) -> float:
     """Mean absolute difference of the binned mean r^2 (metrics.ld_decay, default log10 bins)
     over the distance bins filled in both sets."""
-    a = metrics.ld_decay(real, positions)
-    b = metrics.ld_decay(synthetic, positions)
-    ok = (a["n_pairs"] > 0) & (b["n_pairs"] > 0)
-    return float(np.abs(a["mean_r2"][ok] - b["mean_r2"][ok]).mean())
+    return metrics.ld_decay_gap(metrics.ld_decay(real, positions), metrics.ld_decay(synthetic, positions))
 
 
 def extra_scores(train, test, synthetic, positions) -> dict[str, float]:

@@ -140,6 +140,25 @@ def test_ld_decay_matches_binned_statistic():
         assert np.array_equal(df["n_pairs"], binned_statistic(dist, r2[iu], "count", bins=edges).statistic)
 
 
+def test_ld_decay_gap_is_the_mean_absolute_difference_over_shared_bins():
+    rng = np.random.default_rng(3)
+    X = (rng.random((300, 40)) < 0.3).astype(np.uint8)
+    pos = np.sort(rng.choice(50_000, 40, replace=False)) + 1
+    real = M.ld_decay(X, pos, n_bins=12)
+    assert M.ld_decay_gap(real, real) == 0.0
+    Y = X.copy()
+    Y[:, ::2] = 0  # half the sites fixed: their pairs leave the bins, the bins stay
+    syn = M.ld_decay(Y, pos, n_bins=12)
+    ok = (real["n_pairs"] >= 5) & (syn["n_pairs"] > 0)
+    want = np.abs(real["mean_r2"][ok] - syn["mean_r2"][ok]).mean()
+    assert M.ld_decay_gap(real, syn, min_pairs=5) == pytest.approx(want, abs=1e-12)
+    assert np.isnan(M.ld_decay_gap(real, syn, min_pairs=10**9))
+    with pytest.raises(ValueError, match="same distance bins"):
+        M.ld_decay_gap(real, M.ld_decay(X, pos, n_bins=10))
+    with pytest.raises(ValueError, match="min_pairs"):
+        M.ld_decay_gap(real, syn, min_pairs=0)
+
+
 def _naive_kmers(X, k):
     counts = np.zeros(2**k)
     for row in X:

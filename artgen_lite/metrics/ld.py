@@ -238,6 +238,33 @@ def ld_decay(X, positions, *, bins="log10", n_bins: int = 50, region_len: float 
     return _finish_table(edges, cnt, sy, syy)
 
 
+def ld_decay_gap(real_decay: pd.DataFrame, synthetic_decay: pd.DataFrame, min_pairs: int = 1) -> float:
+    """Mean absolute difference between two LD-decay curves: the "LD-decay gap".
+
+    ``real_decay`` and ``synthetic_decay`` are :func:`ld_decay` tables computed with the same
+    bins (same positions, ``bins`` and ``n_bins``; sites fixed in one set drop out of its pairs,
+    not out of the bins).  The gap is the mean of ``|mean_r2(synthetic) - mean_r2(real)|`` over
+    the bins holding at least ``min_pairs`` real pairs and at least one synthetic pair.  Returns
+    NaN when no bin qualifies.
+
+    Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
+    """
+    for name, t in (("real_decay", real_decay), ("synthetic_decay", synthetic_decay)):
+        if not isinstance(t, pd.DataFrame) or not {"bin_left", "mean_r2", "n_pairs"} <= set(t.columns):
+            raise ValueError(f"{name} must be a table returned by ld_decay()")
+    if len(real_decay) != len(synthetic_decay) or not np.allclose(
+        real_decay["bin_left"].to_numpy(), synthetic_decay["bin_left"].to_numpy()
+    ):
+        raise ValueError("real_decay and synthetic_decay must use the same distance bins")
+    if isinstance(min_pairs, bool) or not isinstance(min_pairs, (int, np.integer)) or min_pairs < 1:
+        raise ValueError(f"min_pairs must be a positive integer; got {min_pairs!r}")
+    ok = (real_decay["n_pairs"].to_numpy() >= min_pairs) & (synthetic_decay["n_pairs"].to_numpy() > 0)
+    if not ok.any():
+        return float("nan")
+    diff = real_decay["mean_r2"].to_numpy()[ok] - synthetic_decay["mean_r2"].to_numpy()[ok]
+    return float(np.abs(diff).mean())
+
+
 def ld_heatmap_data(real, synthetic, *, diff: bool = False) -> np.ndarray:
     """Matrix for an LD heat-map: real r^2 in the lower triangle, generated r^2 in the upper one.
 
