@@ -159,6 +159,34 @@ def test_ld_decay_gap_is_the_mean_absolute_difference_over_shared_bins():
         M.ld_decay_gap(real, syn, min_pairs=0)
 
 
+
+def test_ld_decay_matched_compares_the_same_pairs():
+    """A set equal to the real one except that its rare sites are fixed: the authors'
+    intersectSNP curves coincide (gap 0), while its own-SNP curve (fullSNP) differs."""
+    rng = np.random.default_rng(5)
+    founders = (rng.random((4, 60)) < 0.5).astype(np.uint8)
+    X = founders[rng.integers(0, 4, 400)]
+    rare = np.arange(0, 60, 3)
+    X[:, rare] = 0
+    X[rng.integers(0, 400, 20), rare] = 1  # singletons: rare sites in weak LD
+    pos = np.sort(rng.choice(100_000, 60, replace=False)) + 1
+    Y = X.copy()
+    Y[:, rare] = 0
+    edges = np.logspace(0, np.log10(pos[-1] - pos[0]), 10)
+    edges[-1] = pos[-1] - pos[0]
+    real_m, syn_m = M.ld_decay_matched(X, Y, pos, bins=edges)
+    assert M.ld_decay_gap(real_m, syn_m) == pytest.approx(0.0, abs=1e-12)
+    both = int((~M.fixed_sites(X) & ~M.fixed_sites(Y)).sum())  # the founder sites that vary
+    assert 10 < both <= 40
+    assert real_m["n_pairs"].sum() == syn_m["n_pairs"].sum() == both * (both - 1) // 2
+    own = M.ld_decay_gap(M.ld_decay(X, pos, bins=edges), M.ld_decay(Y, pos, bins=edges))
+    assert own > 0.01
+    # the default bins come from all positions, not from the kept ones
+    a, _ = M.ld_decay_matched(X, Y, pos, n_bins=8)
+    assert a["bin_right"].iloc[-1] == pytest.approx(pos[-1] - pos[0])
+    with pytest.raises(ValueError, match="positions"):
+        M.ld_decay_matched(X, Y, pos[:-1])
+
 def _naive_kmers(X, k):
     counts = np.zeros(2**k)
     for row in X:

@@ -41,7 +41,7 @@ from .frequencies import (
     fixed_sites,
     n_fixed_not_in_real,
 )
-from .ld import ld_binned_by_real, ld_correlation, ld_decay, ld_decay_gap, ld_heatmap_data, ld_r2, ld_score, mean_r2
+from .ld import ld_binned_by_real, ld_correlation, ld_decay, ld_decay_gap, ld_decay_matched, ld_heatmap_data, ld_r2, ld_score, mean_r2
 from .membership import blackbox_scores, mia_auc, mia_auc_blackbox
 from .motifs import kmer_correlation, kmer_frequencies, three_point_correlations, three_point_summary
 from .params import count_parameters, fc_gan_layer_sizes, fc_gan_parameter_count
@@ -66,7 +66,7 @@ __all__ = [
     "allele_frequencies", "blackbox_scores", "copy_of_training", "count_parameters", "coupled_pca",
     "cross_nn_distances", "distance_counts", "exact_copies", "exact_copy_rate", "fc_gan_layer_sizes",
     "fc_gan_parameter_count", "fixed_sites", "hamming", "independent_sites", "kmer_correlation",
-    "kmer_frequencies", "ld_binned_by_real", "ld_correlation", "ld_decay", "ld_decay_gap", "ld_heatmap_data", "ld_r2", "ld_score",
+    "kmer_frequencies", "ld_binned_by_real", "ld_correlation", "ld_decay", "ld_decay_gap", "ld_decay_matched", "ld_heatmap_data", "ld_r2", "ld_score",
     "markov_chain", "mean_r2", "mia_auc", "mia_auc_blackbox", "n_fixed_not_in_real", "nn_distance_table",
     "nn_distances", "pairwise_distances", "pairwise_w1", "pca_w1", "privacy_loss", "project_on_real_pca",
     "real_vs_real", "scorecard", "subsample", "subsample_to_common_size", "three_point_correlations",
