@@ -19,6 +19,7 @@ models and samples.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import os
 import tempfile
@@ -28,6 +29,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
+
+from .checkpoint import ValidationMonitor, split_validation
 
 __all__ = ["GenerativeModel", "check_haplotypes"]
 
@@ -111,15 +114,33 @@ class GenerativeModel:
 
     _hyperparameters: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self) -> None:
+    def __init__(self, *, validation_fraction: float = 0.0, n_checkpoints: int = 20,
+                 checkpoint_patience: int | None = None) -> None:
         self.n_snps: int | None = None
         self.history: list[dict[str, float]] = []
         self.train_time_s: float | None = None
+        self.validation_fraction = _check_float(validation_fraction, "validation_fraction", 0.0, 0.5)
+        self.n_checkpoints = _check_positive_int(n_checkpoints, "n_checkpoints")
+        self.checkpoint_patience = (None if checkpoint_patience is None
+                                    else _check_positive_int(checkpoint_patience, "checkpoint_patience"))
+        self.best_epoch: int | None = None
+        self._monitor = None
 
     # ------------------------------------------------------------------ settings
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        """The constructor's keyword settings, read from the ``__init__`` signature."""
+        sig = inspect.signature(cls.__init__)
+        return [name for name, p in sig.parameters.items()
+                if name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
     def get_params(self) -> dict[str, Any]:
-        """The constructor settings, as a dict (``type(m)(**m.get_params())`` rebuilds it)."""
-        return {k: getattr(self, k) for k in self._hyperparameters}
+        """The constructor settings, as a dict (``type(m)(**m.get_params())`` rebuilds it).
+
+        Read from the ``__init__`` signature, as scikit-learn's ``BaseEstimator`` does: every
+        setting is stored as an attribute of the same name.
+        """
+        return {k: getattr(self, k) for k in self._param_names()}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
@@ -143,11 +164,51 @@ class GenerativeModel:
         X = check_haplotypes(X, "X")
         self.n_snps = int(X.shape[1])
         self.history = []
-        self._build(self.n_snps)
+        self.best_epoch = None
+        self._monitor = None
         t0 = time.perf_counter()
-        self._fit(X, progress=progress, **kwargs)
+        split = split_validation(X.shape[0], self.validation_fraction, getattr(self, "seed", 0))
+        if split is not None:
+            X, X_val = X[split[0]], X[split[1]]
+            self._monitor = ValidationMonitor(X, X_val, n_evals=self.n_checkpoints,
+                                              patience=self.checkpoint_patience, seed=getattr(self, "seed", 0))
+        self._build(self.n_snps)
+        try:
+            self._fit(X, progress=progress, **kwargs)
+            if self._monitor is not None:
+                self._monitor.restore(self)
+                self.best_epoch = self._monitor.best_epoch
+        finally:
+            self._monitor = None
         self.train_time_s = time.perf_counter() - t0
         return self
+
+    def _epochs_for(self, n_batches: int) -> int:
+        """Passes over the data: ``epochs`` when given, else enough passes of ``n_batches``
+        minibatches for the model's budget of ``steps`` updates.  Counting the budget in updates
+        gives a small cohort as much training as a large one (an epoch of 400 haplotypes holds
+        ten times fewer updates than one of 4,000)."""
+        epochs = getattr(self, "epochs", None)
+        if epochs is not None:
+            return int(epochs)
+        return max(1, math.ceil(int(self.steps) / max(1, int(n_batches))))
+
+    def _before_checkpoint(self) -> None:
+        """Hook: bring the sampling network into shape before a checkpoint draws from it."""
+
+    def _checkpoint(self, epoch: int, epochs: int) -> bool:
+        """Called by a model's training loop after each epoch (and after its history row is
+        written): scores the model on the validation split at the monitor's evaluation points
+        (see :mod:`artgen_lite.models.checkpoint`) and returns True when training should stop."""
+        mon = self._monitor
+        if mon is None or epoch not in mon.eval_epochs(epochs):
+            return False
+        scores, stop = mon.evaluate(self, epoch)
+        if self.history and self.history[-1].get("epoch") == epoch:
+            self.history[-1].update(scores)
+        else:
+            self.history.append({"epoch": epoch, **scores})
+        return stop
 
     def sample(self, n: int, seed: int = 0, **kwargs: Any) -> np.ndarray:
         """Generate ``n`` artificial haplotypes (a ``uint8`` array of shape ``(n, n_snps)``)."""

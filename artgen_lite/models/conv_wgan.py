@@ -294,8 +294,11 @@ class ConvWGAN(GenerativeModel):
     Parameters (keyword only; course-scale defaults: on a 4004 x 4095 LCT window they train in
     about 6-7 minutes on one thread; the paper's value in brackets)
     ----------
-    epochs : int, default 80 [chosen by eye from PCA plots]
-        Passes of critic steps over the training rows.
+    epochs : int or None, default None [chosen by eye from PCA plots]
+        Passes of critic steps over the training rows; ``None`` means as many as ``steps`` needs.
+    steps : int, default 3300
+        Budget of critic steps when ``epochs`` is None (80 epochs of 4,004 haplotypes in
+        batches of 96, and as many steps on any other cohort).
     channels : int, default 2 [10]
         Channel multiplier ``C`` of the paper's linear channel schedule.
     fold : int, default 16 [1]
@@ -373,7 +376,8 @@ class ConvWGAN(GenerativeModel):
     def __init__(
         self,
         *,
-        epochs: int = 80,
+        epochs: int | None = None,
+        steps: int = 3300,
         channels: int = 2,
         fold: int = 16,
         stages: int | None = None,
@@ -394,9 +398,13 @@ class ConvWGAN(GenerativeModel):
         output_gain: float = 4.0,
         ema: float = 0.99,
         seed: int = 0,
+        validation_fraction: float = 0.1,
+        n_checkpoints: int = 20,
+        checkpoint_patience: int | None = None,
     ) -> None:
-        super().__init__()
-        self.epochs = _check_positive_int(epochs, "epochs")
+        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints, checkpoint_patience=checkpoint_patience)
+        self.epochs = None if epochs is None else _check_positive_int(epochs, "epochs")
+        self.steps = _check_positive_int(steps, "steps")
         self.channels = _check_positive_int(channels, "channels")
         self.fold = _check_positive_int(fold, "fold")
         self.stages = None if stages is None else _check_positive_int(stages, "stages")
@@ -467,6 +475,9 @@ class ConvWGAN(GenerativeModel):
         self._require_fitted()
         return sum(p.numel() for p in self.critic.parameters())
 
+    def _before_checkpoint(self) -> None:
+        self._finish_sampler()
+
     def _sampler(self) -> _Generator:
         return self.generator_ema if self.ema else self.generator
 
@@ -531,7 +542,8 @@ class ConvWGAN(GenerativeModel):
                 p = hard + p - p.detach()
             return p * mask
 
-        bar = tqdm(range(self.epochs), desc="ConvWGAN", disable=not progress, unit="epoch")
+        epochs = self._epochs_for(n_batches)
+        bar = tqdm(range(epochs), desc="ConvWGAN", disable=not progress, unit="epoch")
         step = 0
         for epoch in bar:
             t0, c0 = time.perf_counter(), time.process_time()
@@ -572,12 +584,14 @@ class ConvWGAN(GenerativeModel):
             rec["time_s"] = time.perf_counter() - t0
             rec["cpu_s"] = time.process_time() - c0
             self.history.append(rec)
-            if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == self.epochs):
+            if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == epochs):
                 self._finish_sampler()
                 extra = callback(self, epoch + 1)
                 if isinstance(extra, dict):
                     rec.update(extra)
             bar.set_postfix(W=f"{rec['wasserstein']:.3f}", gp=f"{rec['gradient_penalty']:.3f}")
+            if self._checkpoint(epoch + 1, epochs):
+                break
         bar.close()
         self._finish_sampler()
 

@@ -91,8 +91,11 @@ class CRBM(GenerativeModel):
         Centred gradient of Yelmen et al. 2023.
     lr : float, default 2.0
         Learning rate (plain SGD on the centred gradient).
-    epochs : int, default 80
-        Passes over the training data, per window.
+    epochs : int or None, default None
+        Passes over the training data, per window; ``None`` means as many as ``steps`` needs.
+    steps : int, default 5000
+        Budget of updates per window when ``epochs`` is None (80 epochs of 4,004 haplotypes in
+        minibatches of 64, and as many updates on any other cohort).
     batch_size : int, default 64
         Minibatch size = number of negative chains (each chain is pinned to one minibatch row).
     l2 : float, default 0.0
@@ -140,7 +143,8 @@ class CRBM(GenerativeModel):
         k: int = 5,
         centered: bool = True,
         lr: float = 2.0,
-        epochs: int = 80,
+        epochs: int | None = None,
+        steps: int = 5000,
         batch_size: int = 64,
         l2: float = 0.0,
         init_std: float = 1e-4,
@@ -160,7 +164,8 @@ class CRBM(GenerativeModel):
         if not (isinstance(lr, (int, float)) and lr > 0):
             raise ValueError(f"lr must be positive; got {lr!r}")
         self.lr = float(lr)
-        self.epochs = _check_positive_int(epochs, "epochs")
+        self.epochs = None if epochs is None else _check_positive_int(epochs, "epochs")
+        self.steps = _check_positive_int(steps, "steps")
         self.batch_size = _check_positive_int(batch_size, "batch_size")
         if not l2 >= 0:
             raise ValueError(f"l2 must be >= 0; got {l2!r}")
@@ -220,7 +225,8 @@ class CRBM(GenerativeModel):
         n = data.shape[0]
         bs = min(self.batch_size, n)
         n_batches = max(1, math.ceil(n / bs))
-        bar = tqdm(total=len(self.windows) * self.epochs, desc="CRBM", disable=not progress, unit="epoch")
+        epochs = self._epochs_for(n_batches)
+        bar = tqdm(total=len(self.windows) * epochs, desc="CRBM", disable=not progress, unit="epoch")
         try:
             for i, (start, stop, n_pin) in enumerate(self.windows):
                 rbm = self.rbms[i]
@@ -231,9 +237,9 @@ class CRBM(GenerativeModel):
                     rbm.b.copy_(torch.log(freq / (1 - freq)))
                     rbm.W.copy_(torch.randn(rbm.W.shape, generator=gen) * self.init_std)
                     rbm.c.zero_()
-                for epoch in range(self.epochs):
+                for epoch in range(epochs):
                     if self.lr_decay:  # linear decay to lr / 10 at the last epoch
-                        rbm.lr = self.lr * (1 - 0.9 * epoch / max(1, self.epochs - 1))
+                        rbm.lr = self.lr * (1 - 0.9 * epoch / max(1, epochs - 1))
                     perm = torch.randperm(n, generator=gen)
                     recon = 0.0
                     for j in range(n_batches):

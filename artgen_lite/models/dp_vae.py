@@ -100,6 +100,7 @@ class DPVAE(VAE):
         super().__init__(
             depth=depth, width=width, latent_dim=latent_dim, epochs=epochs, batch_size=batch_size,
             lr=lr, val_fraction=0.0, quirk=quirk, beta=beta, seed=seed,
+            validation_fraction=0.0,  # choosing a checkpoint on the data would spend privacy
         )
         if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon > 0:
             raise ValueError(f"epsilon must be a positive number (or float('inf')); got {epsilon!r}")

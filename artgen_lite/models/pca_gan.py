@@ -166,8 +166,11 @@ class PCAGAN(GenerativeModel):
         Units per hidden layer of generator and critic.
     depth : int, default 2
         Hidden layers of generator and critic.
-    epochs : int, default 300
-        Passes of critic steps over the training rows.
+    epochs : int or None, default None
+        Passes of critic steps over the training rows; ``None`` means as many as ``steps`` needs.
+    steps : int, default 18600
+        Budget of critic steps when ``epochs`` is None (300 epochs of 4,004 haplotypes in
+        batches of 64, and as many steps on any other cohort).
     batch_size : int, default 64
     n_critic : int, default 5
         Critic steps per generator step.
@@ -215,7 +218,8 @@ class PCAGAN(GenerativeModel):
         latent_dim: int = 64,
         hidden: int = 256,
         depth: int = 2,
-        epochs: int = 300,
+        epochs: int | None = None,
+        steps: int = 18600,
         batch_size: int = 64,
         n_critic: int = 5,
         lr_g: float = 1e-4,
@@ -225,13 +229,17 @@ class PCAGAN(GenerativeModel):
         gp_weight: float = 10.0,
         alpha: float = 0.2,
         seed: int = 0,
+        validation_fraction: float = 0.1,
+        n_checkpoints: int = 20,
+        checkpoint_patience: int | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints, checkpoint_patience=checkpoint_patience)
         self.n_components = _check_positive_int(n_components, "n_components")
         self.latent_dim = _check_positive_int(latent_dim, "latent_dim")
         self.hidden = _check_positive_int(hidden, "hidden")
         self.depth = _check_positive_int(depth, "depth")
-        self.epochs = _check_positive_int(epochs, "epochs")
+        self.epochs = None if epochs is None else _check_positive_int(epochs, "epochs")
+        self.steps = _check_positive_int(steps, "steps")
         self.batch_size = _check_positive_int(batch_size, "batch_size")
         self.n_critic = _check_positive_int(n_critic, "n_critic")
         self.lr_g = _check_float(lr_g, "lr_g", 0.0, low_open=True)
@@ -341,7 +349,8 @@ class PCAGAN(GenerativeModel):
         n_batches = max(n // bs, self.n_critic)
         n_perms = math.ceil(n_batches * bs / n)
         step = 0
-        bar = tqdm(range(self.epochs), desc="PCAGAN", disable=not progress, unit="epoch")
+        epochs = self._epochs_for(n_batches)
+        bar = tqdm(range(epochs), desc="PCAGAN", disable=not progress, unit="epoch")
         for epoch in bar:
             t0 = time.perf_counter()
             perm = torch.cat([torch.randperm(n, generator=gen) for _ in range(n_perms)])
@@ -370,11 +379,13 @@ class PCAGAN(GenerativeModel):
             rec["generator_loss"] = sums["generator_loss"] / n_g if n_g else float("nan")
             rec["time_s"] = time.perf_counter() - t0
             self.history.append(rec)
-            if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == self.epochs):
+            if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == epochs):
                 extra = callback(self, epoch + 1)
                 if isinstance(extra, dict):
                     rec.update(extra)
             bar.set_postfix(W=f"{rec['wasserstein']:.3f}", gp=f"{rec['gradient_penalty']:.3f}")
+            if self._checkpoint(epoch + 1, epochs):
+                break
         bar.close()
 
     # ------------------------------------------------------------------ generation

@@ -52,8 +52,11 @@ class RBM(GenerativeModel):
         Use the centred gradient of Yelmen et al. 2023.
     lr : float, default 0.02
         Learning rate (plain SGD, no momentum, as in both original codes).
-    epochs : int, default 150
-        Passes over the training data.
+    epochs : int or None, default None
+        Passes over the training data; ``None`` means as many as the ``steps`` budget needs.
+    steps : int, default 2400
+        Budget of parameter updates (minibatches) when ``epochs`` is None: 150 epochs of the
+        4,004 training haplotypes of the 805-SNP data, and as many updates on any other cohort.
     batch_size : int, default 256
         Minibatch size (the data are reshuffled every epoch).
     n_chains : int or None, default None
@@ -103,15 +106,19 @@ class RBM(GenerativeModel):
         k: int = 20,
         centered: bool = True,
         lr: float = 0.02,
-        epochs: int = 150,
+        epochs: int | None = None,
+        steps: int = 2400,
         batch_size: int = 256,
         n_chains: int | None = None,
         l2: float = 0.0,
         init_std: float = 1e-4,
         sample_steps: int | None = None,
         seed: int = 0,
+        validation_fraction: float = 0.1,
+        n_checkpoints: int = 20,
+        checkpoint_patience: int | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints, checkpoint_patience=checkpoint_patience)
         if hidden not in ("bernoulli", "relu"):
             raise ValueError(f"hidden must be 'bernoulli' or 'relu'; got {hidden!r}")
         if method not in ("rdm", "pcd"):
@@ -124,7 +131,8 @@ class RBM(GenerativeModel):
         if not lr > 0:
             raise ValueError(f"lr must be positive; got {lr!r}")
         self.lr = float(lr)
-        self.epochs = _check_positive_int(epochs, "epochs")
+        self.epochs = None if epochs is None else _check_positive_int(epochs, "epochs")
+        self.steps = _check_positive_int(steps, "steps")
         self.batch_size = _check_positive_int(batch_size, "batch_size")
         self.n_chains = None if n_chains is None else _check_positive_int(n_chains, "n_chains")
         if l2 < 0:
@@ -216,7 +224,8 @@ class RBM(GenerativeModel):
         n_neg = self.n_chains or bs
         n_batches = max(1, math.ceil(n / bs))
         chains = self._random_start(n_neg, gen)  # persistent chains for PCD
-        bar = tqdm(range(self.epochs), desc="RBM", disable=not progress, unit="epoch")
+        epochs = self._epochs_for(n_batches)
+        bar = tqdm(range(epochs), desc="RBM", disable=not progress, unit="epoch")
         for epoch in bar:
             perm = torch.randperm(n, generator=gen)
             recon = 0.0
@@ -237,6 +246,8 @@ class RBM(GenerativeModel):
             }
             self.history.append(rec)
             bar.set_postfix(recon=f"{rec['recon_error']:.3f}", dF=f"{fe_data - fe_model:.1f}")
+            if self._checkpoint(epoch + 1, epochs):
+                break
 
     @torch.no_grad()
     def _update(self, vpos: torch.Tensor, vneg: torch.Tensor) -> float:

@@ -146,8 +146,11 @@ class VAE(GenerativeModel):
         quirk: bool = False,
         beta: float = 1.0,
         seed: int = 0,
+        validation_fraction: float = 0.1,
+        n_checkpoints: int = 20,
+        checkpoint_patience: int | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints, checkpoint_patience=checkpoint_patience)
         self.depth = _check_positive_int(depth, "depth")
         self.width = _check_positive_int(width, "width")
         self.latent_dim = _check_positive_int(latent_dim, "latent_dim")
@@ -283,11 +286,19 @@ class VAE(GenerativeModel):
             if n_val:
                 post["val"] = f"{rec['val_loss']:.1f}"
             bar.set_postfix(post)
-            if n_val and since_best >= self.patience:
+            if self._checkpoint(epoch + 1, self.epochs):
+                self.stopped_early = True
+                break
+            if n_val and since_best >= self.patience and self._monitor is None:
                 self.stopped_early = True
                 break
         bar.close()
-        if best_state is not None:
+        if self._monitor is not None and self._monitor.best_state is not None:
+            # the checkpoint chosen on the validation split (AATS components and LD), not the
+            # best ELBO: the posterior below must belong to the state that is kept
+            self._monitor.restore(self)
+            self._monitor.best_state = None  # restored here, before the posterior is computed
+        elif best_state is not None:
             self.encoder.load_state_dict(best_state[0])
             self.decoder.load_state_dict(best_state[1])
         self.encoder.eval()

@@ -1,0 +1,93 @@
+"""Checkpoint selection on a validation split, and budgets counted in updates (chapter 05)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from artgen_lite.models import CRBM, GAN, PCAGAN, RBM, VAE, ConvWGAN, DPVAE
+from artgen_lite.models.checkpoint import ValidationMonitor, split_validation
+
+
+def mosaic_data(n=400, m=60, k=6, seed=0):
+    """Haplotypes copied from ``k`` founders with 3 % of alleles flipped: LD by construction."""
+    rng = np.random.default_rng(seed)
+    founders = rng.random((k, m)) < 0.4
+    X = founders[rng.integers(0, k, n)]
+    return (X ^ (rng.random((n, m)) < 0.03)).astype(np.uint8)
+
+
+def test_split_validation_holds_out_a_tenth_disjointly():
+    fit, val = split_validation(1000, 0.1, seed=0)
+    assert len(val) == 100 and len(fit) == 900
+    assert not set(fit) & set(val) and set(fit) | set(val) == set(range(1000))
+
+
+def test_split_validation_bounds_and_small_cohorts():
+    assert split_validation(199, 0.1, seed=0) is None  # too few haplotypes to spare any
+    assert split_validation(1000, 0.0, seed=0) is None
+    assert len(split_validation(300, 0.1, seed=0)[1]) == 50  # at least 50
+    assert len(split_validation(20000, 0.1, seed=0)[1]) == 500  # at most 500
+
+
+def test_new_real_sample_scores_near_zero_and_copies_score_worse():
+    X = mosaic_data(n=600)
+    fit, val = split_validation(len(X), 0.2, seed=1)
+    mon = ValidationMonitor(X[fit], X[val], n_evals=5, patience=None, seed=1)
+    real = mon.score(X[val])  # the reference sample itself: components equal the reference
+    assert real["ckpt_loss"] == pytest.approx(max(0.0, 0.98 - real["ckpt_af_r"]), abs=1e-12)
+    copies = mon.score(mon.fit_sub)  # exact copies of the haplotypes the model trains on
+    noise = mon.score((np.random.default_rng(0).random(X[val].shape) < X.mean(0)).astype(np.uint8))
+    assert copies["ckpt_loss"] > real["ckpt_loss"] + 0.5
+    assert noise["ckpt_loss"] > real["ckpt_loss"] + 0.5
+
+
+def test_fit_keeps_the_best_scored_state():
+    X = mosaic_data(n=400)
+    model = RBM(n_hidden=16, k=5, steps=300, batch_size=64, lr=0.05, n_checkpoints=6, seed=0)
+    model.fit(X, progress=False)
+    h = model.history_frame()
+    scored = h.dropna(subset=["ckpt_loss"])
+    assert len(scored) == 6  # evenly spaced evaluations, the last epoch included
+    assert scored["epoch"].iloc[-1] == h["epoch"].iloc[-1]
+    assert model.best_epoch == int(scored.loc[scored["ckpt_loss"].idxmin(), "epoch"])
+    # the kept state reproduces the best score: rebuild the monitor on the same split
+    fit, val = split_validation(len(X), model.validation_fraction, model.seed)
+    mon = ValidationMonitor(X[fit], X[val], n_evals=6, patience=None, seed=model.seed)
+    S = model._sample(len(val), torch.Generator().manual_seed(mon.sample_seed)).numpy()
+    assert mon.score(S)["ckpt_loss"] == pytest.approx(scored["ckpt_loss"].min(), abs=1e-8)
+
+
+def test_patience_stops_training_early():
+    X = mosaic_data(n=400)
+    model = RBM(n_hidden=8, k=2, epochs=200, batch_size=64, lr=1e-6, n_checkpoints=100,
+                checkpoint_patience=2, seed=0)  # a learning rate too small to improve anything
+    model.fit(X, progress=False)
+    assert len(model.history) < 200
+
+
+def test_budget_counts_updates_not_epochs():
+    """The same budget of updates gives a cohort ten times smaller ten times more epochs."""
+    for n, bs, steps in ((400, 64, 210), (3000, 64, 210)):
+        X = mosaic_data(n=n, m=20)
+        model = RBM(n_hidden=4, k=1, steps=steps, batch_size=bs, validation_fraction=0.0).fit(
+            X, progress=False)
+        assert len(model.history) == math.ceil(steps / math.ceil(n / bs))
+
+
+@pytest.mark.parametrize("cls", [RBM, GAN, VAE, CRBM, ConvWGAN, PCAGAN, DPVAE])
+def test_params_come_from_the_signature(cls):
+    model = cls(seed=3)
+    params = model.get_params()
+    assert params["seed"] == 3
+    assert type(model)(**params).get_params() == params
+    # the CRBM trains window after window, so no whole haplotype exists to score until the end;
+    # the DP-VAE must not look at the data outside DP-SGD
+    assert ("validation_fraction" in params) == (cls not in (CRBM, DPVAE))
+
+
+def test_dp_vae_never_chooses_a_checkpoint_on_the_data():
+    assert DPVAE().validation_fraction == 0.0
