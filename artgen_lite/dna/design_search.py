@@ -103,7 +103,7 @@ def design_latent(gan: DNAWGAN, predictor: CNNPredictor, n: int = 64, *, steps: 
     softmax output ``G(z)`` to the predictor, and Adam (step ``lr``, 0.1 as in the original)
     moves ``z`` to raise the mean prediction, with Gaussian noise of scale ``noise`` added to the
     gradient and an optional prior term ``prior_weight * |z|**2``.  The generator is frozen.
-    ``true_property(onehot)`` (e.g. :func:`cpg_count`) is recorded along the way.
+    ``true_property(onehot)`` (e.g. :func:`artgen_lite.dna.sequence.cpg_count`) is recorded along the way.
 
     Explained in chapter 08 (notebooks/08_designing_dna).
     """

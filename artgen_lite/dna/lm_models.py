@@ -56,6 +56,9 @@ from .lm_tokens import KmerTokenizer, kmer_span_mask, mask_bases, mask_tokens_fo
 
 __all__ = ["ConvLM", "KmerTransformerLM"]
 
+# the file format tag keeps the old module's name, so files saved before the move still load
+_FORMAT = "artgen_lite.dna_lm/1"
+
 
 class _MaskedLM:
     """Training loop, evaluation, embeddings and persistence shared by the two networks."""
@@ -236,7 +239,7 @@ class _MaskedLM:
         self._require_fitted()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"format": "artgen_lite.dna_lm/1", "class": type(self).__name__,
+        payload = {"format": _FORMAT, "class": type(self).__name__,
                    "hyperparameters": self.get_params(),
                    "state": {k: v.detach().clone() for k, v in self.net.state_dict().items()},
                    "history": [dict(h) for h in self.history]}
@@ -255,8 +258,8 @@ class _MaskedLM:
     def load(cls, path):
         """Read a model written by :meth:`save`."""
         payload = torch.load(Path(path), map_location="cpu", weights_only=True)
-        if not isinstance(payload, dict) or payload.get("format") != "artgen_lite.dna_lm/1":
-            raise ValueError(f"{path} is not a model file written by artgen_lite.dna_lm")
+        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+            raise ValueError(f"{path} is not a model file written by ConvLM.save or KmerTransformerLM.save")
         if payload["class"] != cls.__name__:
             raise ValueError(f"{path} holds a {payload['class']}, not a {cls.__name__}")
         model = cls(**payload["hyperparameters"])
