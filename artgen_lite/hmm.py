@@ -26,6 +26,8 @@ import numpy as np
 from scipy.special import logsumexp
 from tqdm import tqdm
 
+from .dna.alphabet import BASES, N_CODE, encode
+
 __all__ = [
     "HMM",
     "ExpectedCounts",
@@ -47,7 +49,7 @@ __all__ = [
 ]
 
 MISSING = -1
-DNA = "ACGT"
+DNA = BASES  # "ACGT", the order of the symbols
 _ATOL = 1e-6
 
 
@@ -55,12 +57,12 @@ _ATOL = 1e-6
 def encode_dna(seq: str) -> np.ndarray:
     """DNA string to integer codes A=0, C=1, G=2, T=3 (case-insensitive); anything else (N) is -1.
 
+    The package's one encoding (:func:`artgen_lite.dna.alphabet.encode`, any letter other than
+    A, C, G, T read as N) with N mapped to this module's missing symbol, ``int8``.
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
-    lut = np.full(256, MISSING, dtype=np.int8)
-    for i, b in enumerate(DNA):
-        lut[ord(b)] = lut[ord(b.lower())] = i
-    return lut[np.frombuffer(seq.encode("ascii"), dtype=np.uint8)]
+    codes = encode(seq, "seq", strict=False)
+    return np.where(codes == N_CODE, MISSING, codes).astype(np.int8)
 
 
 def _log(p) -> np.ndarray:

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from artgen_lite import dna_design as dd
-from artgen_lite import sequence
+from artgen_lite import dna as dd
 from artgen_lite.models import GenerativeModel
 
 torch.set_num_threads(1)
@@ -48,13 +47,13 @@ def test_non_acgt_input_error_names_the_argument_and_the_letter():
     with pytest.raises(ValueError, match=r"seqs contains characters other than A, C, G, T: 'N'"):
         dd.one_hot(["ACGT", "ACNT"])
     with pytest.raises(ValueError, match="sequence 1 at position 2"):
-        dd.encode(["ACGT", "ACNT"])
+        dd.encode_windows(["ACGT", "ACNT"])
     with pytest.raises(ValueError, match="X contains characters"):
         dd.DNAWGAN(**TINY).fit(["ACGTRACGTA"] * 20, progress=False)
     with pytest.raises(ValueError, match="seqs must hold sequences of one length"):
         dd.one_hot(["ACGT", "ACG"])
     with pytest.raises(TypeError, match="seqs must be"):
-        dd.encode(42)
+        dd.encode_windows(42)
 
 
 def test_dna_windows_drop_n_and_uppercase():
@@ -67,9 +66,9 @@ def test_dna_windows_drop_n_and_uppercase():
 # --------------------------------------------------------------------------- exact properties
 def test_exact_property_functions_on_known_strings():
     assert dd.cpg_count(["CGCGCG", "ACGTCG", "AAAAAA", "GCGCTT", "CCGGAA"]).tolist() == [3, 2, 0, 1, 1]
-    assert np.allclose(dd.gc_fraction(["GCGC", "ATAT", "ACGT"]), [1.0, 0.0, 0.5])
+    assert np.allclose(dd.gc_content(["GCGC", "ATAT", "ACGT"]), [1.0, 0.0, 0.5])
     s = "ACGCGTTACGGCATCGATCG"
-    assert dd.cpg_obs_exp([s]) == pytest.approx(sequence.cpg_observed_expected(s), rel=1e-12)
+    assert dd.cpg_observed_expected([s]) == pytest.approx(dd.cpg_observed_expected(s), rel=1e-12)
     spec = dd.kmer_spectrum(["AAAC"], k=2)  # 2-mers AA, AA, AC
     assert spec[0] == pytest.approx(2 / 3) and spec[1] == pytest.approx(1 / 3) and spec.sum() == pytest.approx(1)
     assert dd.kmer_spectrum_correlation(["ACGTTGCA"] * 3, ["ACGTTGCA"], k=3) == pytest.approx(1.0)
@@ -124,7 +123,7 @@ def test_fixed_seed_gives_identical_models_and_samples():
 def test_save_load_round_trip(tmp_path):
     seqs = _random_dna(64, 20)
     g = dd.DNAWGAN(**TINY).fit(seqs, progress=False,
-                               callback=lambda m, it: {"gc": np.float64(dd.gc_fraction(m.sample(8)).mean())})
+                               callback=lambda m, it: {"gc": np.float64(dd.gc_content(m.sample(8)).mean())})
     assert "gc" in g.history[-1]
     path = g.save(tmp_path / "dna_wgan.pt")
     assert [p.name for p in tmp_path.iterdir()] == ["dna_wgan.pt"]  # no temporary file left

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from artgen_lite import dna_lm as D
+from artgen_lite import dna as D
 
 torch.set_num_threads(1)
 
@@ -40,7 +40,7 @@ def test_encode_decode_and_case():
     assert D.decode(D.encode("acgTN")) == "ACGTN"
     w = D.repeat_weights("ACgtN", repeat_weight=0.1)
     assert np.allclose(w, [1, 1, 0.1, 0.1, 0])
-    assert D.decode(D.reverse_complement_codes(D.encode("AACGTN"))) == "NACGTT"
+    assert D.decode(D.reverse_complement(D.encode("AACGTN"))) == "NACGTT"
 
 
 @pytest.mark.parametrize("k", [3, 4, 5, 6])
@@ -248,7 +248,7 @@ def test_windows_positions_classes_and_spectra():
     classes = D.window_classes(starts, 50, islands=[(140, 200)], genes=[(240, 320)], lower=lower)
     assert classes.tolist() == ["intergenic", "intergenic", "CpG island", "repeat", "gene body",
                                 "intergenic"]
-    spec = D.kmer_spectrum(codes, k=2)
+    spec = D.kmer_spectrum(codes, k=2, per_sequence=True)
     assert spec.shape == (6, 16) and np.allclose(spec.sum(1), 1)
     assert spec[4, 0] == 1.0  # all AA
     train, test = D.split_blocks(0, 1000, block=100, test_every=5, test_offset=2)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from artgen_lite import gwas, sequence
+from artgen_lite import gwas
+from artgen_lite.dna import sequence
 
 
 def test_codon_table_is_the_standard_code():
