@@ -2,7 +2,7 @@
 
 Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions), where the loss is
 written out; the models that use it are :class:`artgen_lite.models.ConvWGAN`,
-:class:`artgen_lite.models.PCAGAN` and :class:`artgen_lite.dna_design.DNAWGAN`.
+:class:`artgen_lite.models.PCAGAN` and :class:`artgen_lite.dna.design.DNAWGAN`.
 
 The critic ``C`` of a WGAN-GP (Gulrajani et al. 2017) minimises
 
