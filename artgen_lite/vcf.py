@@ -47,8 +47,9 @@ GRCH37_LENGTHS = {
     "MT": 16569,
 }
 _GRCH37_NAMES = re.compile(r"grch37|hg19|hg37|b37|hs37d5|human_g1k_v37", re.IGNORECASE)
-_BASES = re.compile(r"^[ACGTNacgtn]+$")
+_BASES = re.compile(r"^[ACGTN]+$")  # upper case, so a pandas NaN turned into 'nan' is not taken for bases
 _CONTIG = re.compile(r"^[0-9A-Za-z!#$%&+./;?@^_|~-][0-9A-Za-z!#$%&*+./:;=?@^_|~-]*$")
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # a record holds tabs and printable text only
 _REGION = re.compile(r"^([^:]+)(?::([0-9,]+)(?:-([0-9,]+))?)?$")
 
 
@@ -87,7 +88,7 @@ def _parse_region(region):
 
 
 def _structure_pass(path: Path, n_samples: int, region):
-    """Check what htslib tolerates silently: the field count of every data line and a numeric POS.
+    """Check what htslib tolerates silently: the field count of every data line, a numeric POS, UTF-8.
 
     Returns the number of data lines (inside ``region`` when given). This pass looks at the line
     structure only; every value the reader returns comes from htslib's parse.
@@ -100,6 +101,11 @@ def _structure_pass(path: Path, n_samples: int, region):
         with (gzip.open(path, "rb") if compressed else open(path, "rb")) as fh:
             for line_no, raw in enumerate(fh, start=1):
                 if raw.startswith(b"#"):
+                    try:
+                        raw.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        raise _error(path, f"header line {line_no} holds bytes that are not UTF-8 ({exc.reason} at "
+                                     f"byte {exc.start})", None, line_no) from None
                     continue
                 line = raw.rstrip(b"\r\n")
                 if not line:
@@ -123,6 +129,10 @@ def _structure_pass(path: Path, n_samples: int, region):
                 except UnicodeDecodeError as exc:
                     raise _error(path, f"{where} holds bytes that are not UTF-8 ({exc.reason} at byte {exc.start})",
                                  record, line_no) from None
+                ctrl = _CONTROL.search(line)
+                if ctrl:
+                    raise _error(path, f"{where} holds the control byte {ctrl.group()!r} at byte {ctrl.start()}",
+                                 record, line_no)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise _error(path, f"the compressed stream is damaged or truncated ({exc})") from exc
     return record
@@ -360,11 +370,12 @@ def _columns(h, path):
     pos = pos.astype(np.int64)
     ref = np.asarray(h.ref).astype(str)
     alt = np.asarray(h.alt).astype(str)
-    for name, arr in (("REF", ref), ("ALT", alt)):
-        bad = next((j for j in range(m) if not _BASES.match(arr[j])), None)
-        if bad is not None and arr[bad].startswith("<"):
+    for name, raw, arr in (("REF", h.ref, ref), ("ALT", h.alt, alt)):
+        bad = next((j for j in range(m) if not isinstance(raw[j], str) or not _BASES.match(arr[j])), None)
+        if bad is not None and isinstance(raw[bad], str) and arr[bad].startswith("<"):
             raise _error(path, f"SNP column {bad} ({chrom[bad]}:{pos[bad]}) has the symbolic {name} {str(arr[bad])!r}, "
-                         "whose extent (INFO/END) haplotypes do not carry; drop such columns before writing")
+                         "whose extent (INFO/END) haplotypes do not carry; drop such columns before writing "
+                         "(symbolic='drop')")
         if bad is not None:
             raise _error(path, f"SNP column {bad} ({chrom[bad]}:{pos[bad]}) has {name} {str(arr[bad])!r}; alleles "
                          "must be bases (A, C, G, T, N), not 0/1 codes or missing values")
@@ -416,7 +427,7 @@ def _temp_next_to(path: Path) -> Path:
 
 def write_vcf(h, path, sample_prefix: str = "AG", *, ploidy="auto", source: str | None = None,
               model: str | None = None, seed: int | None = None, reference: str | None = None,
-              contig_lengths: dict | None = None, index: bool = True) -> Path:
+              contig_lengths: dict | None = None, index: bool = True, symbolic: str = "error") -> Path:
     """Write haplotypes as a VCF that bcftools and tabix accept (chapter 01; ``artgen sample``).
 
     Rows become samples by the rule in this module's docstring: rows named ``X_A``, ``X_B`` form the
@@ -430,6 +441,9 @@ def write_vcf(h, path, sample_prefix: str = "AG", *, ploidy="auto", source: str 
     ``##artgen_model`` / ``##artgen_seed`` when ``model`` / ``seed`` are given. A ``.gz`` path is
     written as BGZF with a tabix index next to it (``.tbi``; ``index=False`` skips it); any other
     path as plain text. The file appears whole or not at all, with the usual permissions.
+    Symbolic ALT alleles (``<CN0>``, ``<INS:ME:SVA>``: structural variants in the 1000 Genomes chr1
+    slice) need an extent (INFO/END) that haplotypes do not carry: they are refused, or left out
+    with ``symbolic="drop"``.
     """
     import pysam
 
@@ -444,6 +458,13 @@ def write_vcf(h, path, sample_prefix: str = "AG", *, ploidy="auto", source: str 
         raise _error(path, f"nothing to write: {n} haplotypes x {m} SNPs")
     if not np.isin(h.X, (0, 1)).all():
         raise _error(path, "haplotype values must be 0 or 1")
+    if symbolic not in ("error", "drop"):
+        raise ValueError(f"symbolic must be 'error' or 'drop', got {symbolic!r}")
+    if symbolic == "drop" and h.alt is not None:
+        keep = ~np.char.startswith(np.asarray(h.alt).astype(str), "<")
+        if not keep.all():
+            h = h.columns(keep)
+            n, m = h.X.shape
     if ploidy not in ("auto", 1, 2):
         raise ValueError(f"ploidy must be 'auto', 1 or 2, got {ploidy!r}")
     if ploidy == "auto":
