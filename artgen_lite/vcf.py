@@ -50,6 +50,7 @@ _GRCH37_NAMES = re.compile(r"grch37|hg19|hg37|b37|hs37d5|human_g1k_v37", re.IGNO
 _BASES = re.compile(r"^[ACGTN]+$")  # upper case, so a pandas NaN turned into 'nan' is not taken for bases
 _CONTIG = re.compile(r"^[0-9A-Za-z!#$%&+./;?@^_|~-][0-9A-Za-z!#$%&*+./:;=?@^_|~-]*$")
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # a record holds tabs and printable text only
+_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\t"
 _REGION = re.compile(r"^([^:]+)(?::([0-9,]+)(?:-([0-9,]+))?)?$")
 
 
@@ -124,15 +125,16 @@ def _structure_pass(path: Path, n_samples: int, region):
                 if len(head) < 2 or not head[1].isdigit() or int(head[1]) < 1:
                     pos = head[1].decode("utf-8", "replace") if len(head) > 1 else ""
                     raise _error(path, f"{where}: POS {pos!r} is not a positive integer", record, line_no)
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise _error(path, f"{where} holds bytes that are not UTF-8 ({exc.reason} at byte {exc.start})",
-                                 record, line_no) from None
-                ctrl = _CONTROL.search(line)
-                if ctrl:
-                    raise _error(path, f"{where} holds the control byte {ctrl.group()!r} at byte {ctrl.start()}",
-                                 record, line_no)
+                if line.translate(None, _PRINTABLE):  # anything beyond printable ASCII and tabs: look closer
+                    try:
+                        line.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        raise _error(path, f"{where} holds bytes that are not UTF-8 ({exc.reason} at byte "
+                                     f"{exc.start})", record, line_no) from None
+                    ctrl = _CONTROL.search(line)
+                    if ctrl:
+                        raise _error(path, f"{where} holds the control byte {ctrl.group()!r} at byte {ctrl.start()}",
+                                     record, line_no)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise _error(path, f"the compressed stream is damaged or truncated ({exc})") from exc
     return record
