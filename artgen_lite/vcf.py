@@ -247,8 +247,8 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
                 raise _error(path, "has no genotypes: it is a sites-only VCF (no FORMAT/sample columns)")
             if len(set(samples)) != len(samples):
                 raise _error(path, "the header lists a sample name twice")
-            meta = _header_meta(vf.header)
             n_lines = _structure_pass(path, len(samples), reg)
+            meta = _header_meta(vf.header)
             has_index = vf.index is not None if hasattr(vf, "index") else False
             if reg is not None and has_index:
                 try:
@@ -257,10 +257,8 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
                     it = iter(())  # contig absent from the index: nothing in the region
             else:
                 it = iter(vf)
-            chrom, pos, ref, alt, calls = [], [], [], [], []
-            seen = 0
+            chrom, pos, ref, alt, calls, numbers = [], [], [], [], [], []
             for rec in it:
-                seen += 1
                 if reg is not None and not (rec.chrom == reg[0] and reg[1] <= rec.pos <= reg[2]):
                     continue
                 record += 1
@@ -274,13 +272,15 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
                     raise _error(path, f"{last} is multi-allelic; split it (bcftools norm -m-) or keep biallelic "
                                  "sites (multiallelic='drop')", record)
                 calls.append(_record_calls(path, rec, record, samples))
+                numbers.append(record)
                 chrom.append(rec.chrom)
                 pos.append(rec.pos)
                 ref.append(rec.ref)
                 alt.append(rec.alts[0])
-            if reg is None and seen != n_lines:
-                raise _error(path, f"htslib parsed {seen} records where the file has {n_lines} data lines")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+            if record != n_lines:
+                raise _error(path, f"htslib parsed {record} records where the file has {n_lines} data lines"
+                             + (f" in region {region!r}" if region else ""))
+    except (OSError, ValueError, UnicodeDecodeError, KeyError, IndexError) as exc:
         if isinstance(exc, data.DataError):
             raise
         raise _error(path, f"the record after {last} could not be parsed ({type(exc).__name__}: {exc})",
@@ -293,8 +293,8 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
     if len(ploidy) > 1:
         first = [c.shape[1] for c in calls]
         j = next(i for i in range(1, len(first)) if first[i] != first[0])
-        raise _error(path, f"mixed ploidy: record {j + 1} has {first[j]}-allele calls where earlier records have "
-                     f"{first[0]}; split the file by ploidy first", j + 1)
+        raise _error(path, f"mixed ploidy: record {numbers[j]} ({chrom[j]}:{pos[j]}) has {first[j]}-allele calls "
+                     f"where earlier records have {first[0]}; split the file by ploidy first", numbers[j])
     G = np.stack(calls)  # (records, samples, ploidy)
     n_var = G.shape[0]
     sample_arr = np.asarray(samples)
@@ -302,8 +302,8 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
         het = G[:, :, 0] != G[:, :, 1]
         if het.any():
             j, s = np.argwhere(het)[0]
-            raise _error(path, f"homozygous_as_haploid=True, but record {j + 1} ({chrom[j]}:{pos[j]}) is "
-                         f"heterozygous in sample {samples[s]!r}", int(j) + 1)
+            raise _error(path, f"homozygous_as_haploid=True, but record {numbers[j]} ({chrom[j]}:{pos[j]}) is "
+                         f"heterozygous in sample {samples[s]!r}", numbers[j])
         X = np.ascontiguousarray(G[:, :, 0].T)
         sample_ids = sample_arr
     elif G.shape[2] == 1:
@@ -414,7 +414,8 @@ def _contig_lines(h, chrom, pos, contig_lengths, reference, path):
             top = int(pos[chrom == c].max())
             if top > int(attrs["length"]):
                 raise _error(path, f"position {c}:{top} lies beyond the contig's length {attrs['length']}")
-        fields = [f"ID={c}"] + [f"{k}={v}" for k, v in attrs.items()]
+        fields = [f"ID={c}"] + [f'{k}="{v}"' if re.search(r'[,<>="\s]', str(v)) else f"{k}={v}"
+                                for k, v in attrs.items()]
         lines.append("##contig=<" + ",".join(fields) + ">")
     return lines
 

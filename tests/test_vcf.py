@@ -183,7 +183,7 @@ def test_mixed_ploidy_in_one_record_is_refused(tmp_path):
 
 def test_ploidy_changing_between_records_is_refused(tmp_path):
     p = vcf(tmp_path, rec(10, ["0|1", "1|1"]) + rec(20, ["0", "1"]), "mix2.vcf")
-    with pytest.raises(DataError, match=r"mix2\.vcf: mixed ploidy: record 2 has 1-allele calls"):
+    with pytest.raises(DataError, match=r"mix2\.vcf: mixed ploidy: record 2 \(1:20\) has 1-allele calls"):
         data.read_vcf(p)
 
 
