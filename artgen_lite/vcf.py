@@ -88,55 +88,77 @@ def _parse_region(region):
     return chrom, start, end
 
 
-def _structure_pass(path: Path, n_samples: int, region):
-    """Check what htslib tolerates silently: the field count of every data line, a numeric POS, UTF-8.
+def _raw_lines(path: Path, region, use_index: bool):
+    """(line number or None, bytes) of the file's lines; only the region's records via tabix when indexed."""
+    if region is not None and use_index:
+        import pysam
 
-    Returns the number of data lines (inside ``region`` when given). This pass looks at the line
-    structure only; every value the reader returns comes from htslib's parse.
-    """
+        try:
+            tbx = pysam.TabixFile(str(path), encoding="utf-8")
+        except (OSError, ValueError):
+            tbx = None
+        if tbx is not None:
+            with tbx:
+                try:
+                    lines = tbx.fetch(region[0], region[1] - 1, region[2])
+                except ValueError:  # the contig is not in the index
+                    return
+                for line in lines:
+                    yield None, line.encode("utf-8")
+            return
     with open(path, "rb") as fh:
         compressed = fh.read(2) == b"\x1f\x8b"
+    with (gzip.open(path, "rb") if compressed else open(path, "rb")) as fh:
+        yield from enumerate(fh, start=1)
+
+
+def _structure_pass(path: Path, n_samples: int, region, use_index: bool = False):
+    """Check what htslib tolerates silently: the field count of every data line, a numeric POS, UTF-8.
+
+    Returns the number of data lines (inside ``region`` when given; with an index only the region's
+    lines are looked at). This pass looks at the line structure only; every value the reader
+    returns comes from htslib's parse.
+    """
     want = 9 + n_samples
     record = 0
     try:
-        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as fh:
-            for line_no, raw in enumerate(fh, start=1):
-                if raw.startswith(b"#"):
-                    try:
-                        raw.decode("utf-8")
-                    except UnicodeDecodeError as exc:
-                        raise _error(path, f"header line {line_no} holds bytes that are not UTF-8 ({exc.reason} at "
-                                     f"byte {exc.start})", None, line_no) from None
+        for line_no, raw in _raw_lines(path, region, use_index):
+            if raw.startswith(b"#"):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise _error(path, f"header line {line_no} holds bytes that are not UTF-8 ({exc.reason} at "
+                                 f"byte {exc.start})", None, line_no) from None
+                continue
+            line = raw.rstrip(b"\r\n")
+            if not line:
+                continue
+            head = line.split(b"\t", 2)
+            if region is not None and len(head) >= 2 and head[1].isdigit():
+                if head[0].decode("utf-8", "replace") != region[0] or not region[1] <= int(head[1]) <= region[2]:
                     continue
-                line = raw.rstrip(b"\r\n")
-                if not line:
-                    continue
-                head = line.split(b"\t", 2)
-                if region is not None and len(head) >= 2 and head[1].isdigit():
-                    if head[0].decode("utf-8", "replace") != region[0] or not region[1] <= int(head[1]) <= region[2]:
-                        continue
-                record += 1
-                n_fields = line.count(b"\t") + 1
-                where = f"line {line_no} (record {record})"
-                if n_fields != want:
-                    raise _error(
-                        path, f"{where} has {n_fields} tab-separated fields where the header's "
-                        f"{n_samples} samples need {want}", record, line_no)
-                if len(head) < 2 or not head[1].isdigit() or int(head[1]) < 1:
-                    pos = head[1].decode("utf-8", "replace") if len(head) > 1 else ""
-                    raise _error(path, f"{where}: POS {pos!r} is not a positive integer", record, line_no)
-                if line.translate(None, _PRINTABLE):  # anything beyond printable ASCII and tabs: look closer
-                    try:
-                        line.decode("utf-8")
-                    except UnicodeDecodeError as exc:
-                        raise _error(path, f"{where} holds bytes that are not UTF-8 ({exc.reason} at byte "
-                                     f"{exc.start})", record, line_no) from None
-                    ctrl = _CONTROL.search(line)
-                    if ctrl:
-                        raise _error(path, f"{where} holds the control byte {ctrl.group()!r} at byte {ctrl.start()}",
-                                     record, line_no)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise _error(path, f"the compressed stream is damaged or truncated ({exc})") from exc
+            record += 1
+            n_fields = line.count(b"\t") + 1
+            where = f"line {line_no} (record {record})" if line_no else f"record {record} of the region"
+            if n_fields != want:
+                raise _error(
+                    path, f"{where} has {n_fields} tab-separated fields where the header's "
+                    f"{n_samples} samples need {want}", record, line_no)
+            if len(head) < 2 or not head[1].isdigit() or int(head[1]) < 1:
+                pos = head[1].decode("utf-8", "replace") if len(head) > 1 else ""
+                raise _error(path, f"{where}: POS {pos!r} is not a positive integer", record, line_no)
+            if line.translate(None, _PRINTABLE):  # anything beyond printable ASCII and tabs: look closer
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise _error(path, f"{where} holds bytes that are not UTF-8 ({exc.reason} at byte "
+                                 f"{exc.start})", record, line_no) from None
+                ctrl = _CONTROL.search(line)
+                if ctrl:
+                    raise _error(path, f"{where} holds the control byte {ctrl.group()!r} at byte {ctrl.start()}",
+                                 record, line_no)
+    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+        raise _error(path, f"the compressed stream is damaged or truncated, or not text ({exc})") from exc
     return record
 
 
@@ -247,9 +269,9 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
                 raise _error(path, "has no genotypes: it is a sites-only VCF (no FORMAT/sample columns)")
             if len(set(samples)) != len(samples):
                 raise _error(path, "the header lists a sample name twice")
-            n_lines = _structure_pass(path, len(samples), reg)
-            meta = _header_meta(vf.header)
             has_index = vf.index is not None if hasattr(vf, "index") else False
+            n_lines = _structure_pass(path, len(samples), reg, use_index=has_index)
+            meta = _header_meta(vf.header)
             if reg is not None and has_index:
                 try:
                     it = vf.fetch(reg[0], reg[1] - 1, reg[2])
