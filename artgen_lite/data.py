@@ -260,89 +260,7 @@ def attach_panel(h: Haplotypes, panel) -> Haplotypes:
     )
 
 
-def read_vcf(path, panel=None, region=None, multiallelic: str = "error") -> Haplotypes:
-    """Read a phased, biallelic VCF into haplotypes (scikit-allel): rows ``SAMPLE_A``, ``SAMPLE_B``.
-
-    Unphased genotypes (``0/1``) and missing calls are refused with an error naming the record.
-    Multi-allelic records (more than one ALT allele) are refused too, unless ``multiallelic="drop"``,
-    which keeps biallelic records only (the LCT file lists 35 records with two ALT alleles).
-    Haploid-as-homozygous files (one haplotype per sample written ``g|g``, as in the third-party
-    10K European VCF) are recognised and give one row per sample.
-    """
-    import allel
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    fields = ["samples", "variants/CHROM", "variants/POS", "variants/REF", "variants/ALT", "calldata/GT", "variants/numalt"]
-    try:
-        cs = allel.read_vcf(str(path), fields=fields, alt_number=2, region=region, numbers={"calldata/GT": 2})
-    except Exception as exc:  # allel raises several types on malformed files
-        raise DataError(f"{path}: could not be read as VCF ({exc})") from exc
-    if cs is None:
-        raise DataError(f"{path}: no variant records")
-    gt = cs["calldata/GT"]
-    numalt = cs["variants/numalt"]
-    if multiallelic not in ("error", "drop"):
-        raise ValueError(f"multiallelic must be 'error' or 'drop', got {multiallelic!r}")
-    multi = np.flatnonzero(numalt > 1)
-    if multi.size and multiallelic == "drop":
-        keep = numalt <= 1
-        cs = {k: (v[keep] if k.startswith(("variants/", "calldata/")) else v) for k, v in cs.items()}
-        gt, numalt = cs["calldata/GT"], cs["variants/numalt"]
-    elif multi.size:
-        i = multi[0]
-        raise DataError(
-            f"{path}: record {i + 1} ({cs['variants/CHROM'][i]}:{cs['variants/POS'][i]}) is multi-allelic; "
-            "split it (bcftools norm -m-) or keep biallelic sites"
-        )
-    if (gt < 0).any():
-        i = int(np.flatnonzero((gt < 0).any(axis=(1, 2)))[0])
-        raise DataError(f"{path}: record {i + 1} ({cs['variants/CHROM'][i]}:{cs['variants/POS'][i]}) has missing genotypes")
-    _check_phased(path)
-    samples = np.asarray(cs["samples"])
-    n_var = gt.shape[0]
-    if np.array_equal(gt[:, :, 0], gt[:, :, 1]) and _looks_haploid(samples):
-        X = gt[:, :, 0].T.astype(np.uint8)
-        sample_ids = samples
-    else:
-        X = gt.transpose(1, 2, 0).reshape(-1, n_var).astype(np.uint8)
-        sample_ids = np.array([f"{s}_{ab}" for s in samples for ab in "AB"])
-    alt = cs["variants/ALT"]
-    alt = alt[:, 0] if alt.ndim == 2 else alt
-    h = Haplotypes(
-        X=X,
-        sample_ids=sample_ids,
-        chrom=np.asarray(cs["variants/CHROM"]).astype(str),
-        positions=np.asarray(cs["variants/POS"], dtype=np.int64),
-        ref=np.asarray(cs["variants/REF"]).astype(str),
-        alt=np.asarray(alt).astype(str),
-        source=path.name,
-    )
-    if panel is not None and not _looks_haploid(samples):
-        h = attach_panel(h, panel)
-    return h
-
-
-def _looks_haploid(samples) -> bool:
-    return all(str(s).startswith("Sample_") for s in samples[:5])
-
-
-def _check_phased(path: Path) -> None:
-    """Refuse VCFs with unphased genotypes, naming the first offending record."""
-    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
-    with opener(path, "rt") as fh:
-        record = 0
-        for line in fh:
-            if line.startswith("#"):
-                continue
-            record += 1
-            cols = line.split("\t", 9)
-            if len(cols) == 10 and "/" in cols[9]:
-                raise DataError(
-                    f"{path}: record {record} ({cols[0]}:{cols[1]}) has unphased genotypes ('/'); "
-                    "haplotype models need phased data ('|')"
-                )
+from .vcf import read_vcf, write_vcf  # noqa: E402  (VCF I/O lives in artgen_lite.vcf)
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,37 +301,6 @@ def write_hapt(h: Haplotypes | np.ndarray, path, tag: str = "AG") -> Path:
 
     _atomic_write(Path(path), write)
     return Path(path)
-
-
-def write_vcf(h: Haplotypes, path, sample_prefix: str = "AG") -> Path:
-    """Write haplotypes as a phased VCF: two consecutive haplotypes form one diploid sample.
-
-    With an odd number of haplotypes the last one is written as a homozygous ``g|g`` sample.
-    Positions, chromosome and alleles come from ``h``; missing ones default to 1..m, ``1``, ``A``/``G``.
-    A ``.gz`` path is gzip-compressed.
-    """
-    path = Path(path)
-    n, m = h.X.shape
-    chrom = h.chrom if h.chrom is not None else np.full(m, "1")
-    pos = h.positions if h.positions is not None else np.arange(1, m + 1)
-    ref = h.ref if h.ref is not None else np.full(m, "A")
-    alt = h.alt if h.alt is not None else np.full(m, "G")
-    pairs = [(i, i + 1 if i + 1 < n else i) for i in range(0, n, 2)]
-    names = [f"{sample_prefix}{k}" for k in range(len(pairs))]
-    left = h.X[[a for a, _ in pairs]].T.astype(np.uint8) + ord("0")
-    right = h.X[[b for _, b in pairs]].T.astype(np.uint8) + ord("0")
-    gts = np.stack([left, np.full_like(left, ord("|")), right, np.full_like(left, ord("\t"))], axis=2)
-
-    def write(fh):
-        fh.write("##fileformat=VCFv4.2\n##source=artgen-lite\n")
-        fh.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Phased genotype">\n')
-        fh.write("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(names) + "\n")
-        for j in range(m):
-            fh.write(f"{chrom[j]}\t{pos[j]}\t.\t{ref[j]}\t{alt[j]}\t.\tPASS\t.\tGT\t")
-            fh.write(gts[j].tobytes().decode("ascii")[:-1] + "\n")
-
-    _atomic_write(path, write, compress=path.suffix == ".gz")
-    return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,7 +352,7 @@ def load(name: str) -> Haplotypes:
         h.source = fetch.REGISTRY[name].title
         return h
     if name == "eur_10k":
-        h = read_vcf(fetch.get(name))
+        h = read_vcf(fetch.get(name), homozygous_as_haploid=True)  # one haplotype per sample, written g|g
         h.populations = np.full(h.n_haplotypes, "EUR?")
         h.superpopulations = np.full(h.n_haplotypes, "EUR")
         h.source = fetch.REGISTRY[name].title
@@ -532,7 +419,9 @@ def simulate_out_of_africa(n_per_population: int = 200, length: int = 1_000_000,
     """Simulate ``n_per_population`` haplotypes each of YRI, CEU and CHB under stdpopsim's ``OutOfAfrica_3G09`` model.
 
     The embedded default when no real data can be had: a generic human contig of ``length`` bp with
-    uniform recombination (genetic maps need the internet), biallelic sites only.
+    uniform recombination (genetic maps need the internet), biallelic sites only. The contig is
+    named ``sim1`` (its length is kept in ``meta`` for the VCF header); REF is each site's ancestral
+    base and ALT the derived base, so :func:`write_vcf` writes real alleles.
     """
     import msprime
     import stdpopsim
@@ -545,12 +434,16 @@ def simulate_out_of_africa(n_per_population: int = 200, length: int = 1_000_000,
     ts = engine.simulate(model, contig, samples, seed=seed)
     del msprime
     G = ts.genotype_matrix()  # sites x haplotypes
-    biallelic = np.array([len(site.mutations) == 1 for site in ts.sites()]) & (G.max(axis=1) <= 1)
+    sites = list(ts.sites())
+    biallelic = np.array([len(site.mutations) == 1 for site in sites], dtype=bool) & (G.max(axis=1) <= 1)
     G = G[biallelic]
-    positions = np.array([s.position for s in ts.sites()])[biallelic].astype(np.int64) + 1
+    positions = np.array([s.position for s in sites])[biallelic].astype(np.int64) + 1
+    # REF is the ancestral base, ALT the derived base of the site's one mutation (msprime's JC69 bases)
+    ref = np.array([s.ancestral_state for s in sites], dtype=object)[biallelic].astype(str)
+    alt = np.array([s.mutations[0].derived_state if s.mutations else "" for s in sites], dtype=object)[biallelic].astype(str)
     # distinct positions only (rare duplicates after rounding)
     keep = np.concatenate([[True], np.diff(positions) > 0])
-    G, positions = G[keep], positions[keep]
+    G, positions, ref, alt = G[keep], positions[keep], ref[keep], alt[keep]
     pop_names = {p.id: p.metadata.get("name", str(p.id)) for p in ts.populations()}
     node_pop = np.array([pop_names[ts.node(u).population] for u in ts.samples()])
     superpop = pd.Series(node_pop).map({"YRI": "AFR", "CEU": "EUR", "CHB": "EAS"}).to_numpy()
@@ -560,10 +453,11 @@ def simulate_out_of_africa(n_per_population: int = 200, length: int = 1_000_000,
         sample_ids=ids,
         populations=node_pop,
         superpopulations=superpop,
-        chrom=np.full(len(positions), "sim"),
+        chrom=np.full(len(positions), "sim1"),
         positions=positions,
-        ref=np.full(len(positions), "0"),
-        alt=np.full(len(positions), "1"),
+        ref=ref,
+        alt=alt,
+        meta={"contigs": {"sim1": {"length": int(length)}}},
         source=f"stdpopsim OutOfAfrica_3G09 simulation, {len(node_pop)} haplotypes, {length:,} bp, seed {seed}",
         simulated=True,
     )
