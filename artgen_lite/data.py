@@ -269,6 +269,7 @@ def read_hapt(path, panel=None) -> Haplotypes:
 
 
 _ALLELE = re.compile(r"^(?:[ACGTNacgtn]+|\*|<[^<>\s]+>)$")
+_MISSING_MARKS = {"na", "nan", "<na>"}  # pandas' missing-value spellings that look like alleles
 _POSITION = re.compile(r"^[0-9]{1,18}$")
 
 
@@ -301,7 +302,7 @@ def read_legend(path) -> pd.DataFrame:
         if not _POSITION.match(fields[ip]):
             raise _error(path, lineno, f"position {fields[ip]!r} is not a non-negative integer")
         for i in (i0, i1):
-            if not _ALLELE.match(fields[i]):
+            if not _ALLELE.match(fields[i]) or fields[i].lower() in _MISSING_MARKS:
                 raise _error(path, lineno, f"{header[i]} {fields[i]!r} is not an allele (A/C/G/T/N, * or <...>)")
         for c, v in zip(header, fields):
             columns[c].append(v)
