@@ -573,3 +573,27 @@ def test_write_hapt_either_round_trips_or_refuses_before_writing(tmp_path, tag, 
     back = data.read_hapt(target)
     assert np.array_equal(back.X, X) and list(back.sample_ids) == [ident]
 
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["truncate", "flip", "flip4", "delete"]), where=st.floats(0, 1, exclude_max=True),
+       value=st.integers(1, 255))
+def test_damaged_model_file_loads_identically_or_raises_model_file_error(fitted_rbm, tmp_path, kind, where, value):
+    p = fitted_rbm.save(tmp_path / "fuzz.pt")
+    raw = bytearray(p.read_bytes())
+    at = int(where * len(raw))
+    if kind == "truncate":
+        raw = raw[:at]
+    elif kind == "delete":
+        del raw[at]
+    else:
+        for i in range(at, min(at + (4 if kind == "flip4" else 1), len(raw))):
+            raw[i] ^= value
+    p.write_bytes(bytes(raw))
+    try:
+        back = RBM.load(p)
+    except ModelFileError as exc:
+        assert str(p) in str(exc)
+        return
+    for name in ("W", "b", "c"):  # a flip that the file format ignores (e.g. zip padding) changes nothing
+        assert torch.equal(getattr(back, name), getattr(fitted_rbm, name))
