@@ -218,53 +218,43 @@ def test_oracles_read_the_unmutated_real_files_as_the_readers_do(tmp_path, hapt_
 # ---------------------------------------------------------------- plain files: right result or DataError
 
 
+def _hapt_result(h):
+    return list(h.sample_ids), h.X.tolist()
+
+
+def _legend_result(df):
+    assert df["position"].dtype == np.int64
+    return list(zip(df["id"], df["position"].tolist(), df["a0"], df["a1"]))
+
+
+def _panel_result(df):
+    return list(zip(df["sample"], df["pop"], df["super_pop"]))
+
+
+READERS = {
+    # kind: (reader, oracle, the reader's result in the oracle's terms, how the oracle's result compares)
+    "hapt": (data.read_hapt, oracle_hapt, _hapt_result, lambda w: (w[0], w[1].tolist())),
+    "legend": (data.read_legend, oracle_legend, _legend_result, lambda w: w),
+    "panel": (data.read_panel, oracle_panel, _panel_result, lambda w: w),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(READERS))
 @FUZZ
-@given(st.data())
-def test_fuzzed_hapt_gives_the_right_matrix_or_a_data_error(tmp_path, hapt_text, data_):
-    raw = data_.draw(mutated(hapt_text))
-    p = tmp_path / "fuzz.hapt"
+@given(data_=st.data())
+def test_fuzzed_file_gives_the_right_result_or_a_data_error(request, tmp_path, kind, data_):
+    reader, oracle, result, expected = READERS[kind]
+    raw = data_.draw(mutated(request.getfixturevalue(f"{kind}_text")))
+    p = tmp_path / f"fuzz.{kind}"
     p.write_bytes(raw)
-    got = _read_or_error(data.read_hapt, p)
-    want = oracle_hapt(raw)
+    got = _read_or_error(reader, p)
+    want = oracle(raw)
     event("refused" if want is None else "read")
     if want is None:
-        assert got is None, "a file that is not valid .hapt was read"
+        assert got is None, f"a file that is not a valid {kind} file was read"
     else:
-        assert got is not None, "a valid .hapt file was refused"
-        assert np.array_equal(got.X, want[1]) and list(got.sample_ids) == want[0]
-
-
-@FUZZ
-@given(st.data())
-def test_fuzzed_legend_gives_the_right_table_or_a_data_error(tmp_path, legend_text, data_):
-    raw = data_.draw(mutated(legend_text))
-    p = tmp_path / "fuzz.legend"
-    p.write_bytes(raw)
-    got = _read_or_error(data.read_legend, p)
-    want = oracle_legend(raw)
-    event("refused" if want is None else "read")
-    if want is None:
-        assert got is None, "a file that is not a valid legend was read"
-    else:
-        assert got is not None, "a valid legend was refused"
-        assert got["position"].dtype == np.int64
-        assert list(zip(got["id"], got["position"].tolist(), got["a0"], got["a1"])) == want
-
-
-@FUZZ
-@given(st.data())
-def test_fuzzed_panel_gives_the_right_table_or_a_data_error(tmp_path, panel_text, data_):
-    raw = data_.draw(mutated(panel_text))
-    p = tmp_path / "fuzz.panel"
-    p.write_bytes(raw)
-    got = _read_or_error(data.read_panel, p)
-    want = oracle_panel(raw)
-    event("refused" if want is None else "read")
-    if want is None:
-        assert got is None, "a file that is not a valid panel was read"
-    else:
-        assert got is not None, "a valid panel was refused"
-        assert list(zip(got["sample"], got["pop"], got["super_pop"])) == want
+        assert got is not None, f"a valid {kind} file was refused"
+        assert result(got) == expected(want)
 
 
 # ---------------------------------------------------------------- compressed files: the original or DataError
