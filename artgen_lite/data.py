@@ -326,11 +326,17 @@ def with_legend(h: Haplotypes, legend) -> Haplotypes:
         raise DataError(f"{name}: the legend lacks columns {sorted(missing)}", path=name)
     if len(legend) != h.n_snps:
         raise DataError(f"{name}: the legend has {len(legend)} SNPs but the haplotypes have {h.n_snps} columns", path=name)
-    pos = pd.to_numeric(legend["position"], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(pos) | (pos < 0) | (pos != np.round(pos))
+    col = legend["position"]
+    if pd.api.types.is_integer_dtype(col.dtype) and not col.isna().any():
+        exact = col.to_numpy(dtype=np.int64)
+        bad = exact < 0
+    else:
+        num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(num) | (num < 0) | (num != np.round(num)) | (num >= 2**53)
+        exact = np.where(bad, 0, num).astype(np.int64)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise DataError(f"{name}: SNP {i + 1} has position {legend['position'].iloc[i]!r}, not a non-negative integer", path=name)
+        raise DataError(f"{name}: SNP {i + 1} has position {col.iloc[i]!r}, not a non-negative integer", path=name)
     for col in ("a0", "a1"):
         na = legend[col].isna().to_numpy()
         if na.any():
@@ -339,7 +345,7 @@ def with_legend(h: Haplotypes, legend) -> Haplotypes:
     return replace(
         h,
         chrom=legend["chrom"].astype(str).to_numpy(),
-        positions=pos.astype(np.int64),
+        positions=exact,
         ref=legend["a0"].astype(str).to_numpy(),
         alt=legend["a1"].astype(str).to_numpy(),
     )
