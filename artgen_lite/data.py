@@ -9,16 +9,20 @@ fields describe the rows (sample ids, populations) and the columns (chromosome, 
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
-import os
-import tempfile
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .atomic import atomic_write
+from .validation import check_haplotypes
 
 __all__ = [
     "DataError",
@@ -37,7 +41,20 @@ __all__ = [
 
 
 class DataError(ValueError):
-    """Bad input data; the message names the file and, where it can, the line."""
+    """Bad input data; the message names the file and, where it can, the line (chapter 01_dna_to_genotypes).
+
+    ``path`` and ``line`` hold the file and the 1-based line (or record) when known, else None.
+    """
+
+    def __init__(self, message: str, *, path=None, line: int | None = None):
+        super().__init__(message)
+        self.path = None if path is None else str(path)
+        self.line = line
+
+
+def _error(path, line: int | None, message: str) -> DataError:
+    where = f"{path}" if line is None else f"{path}, line {line}"
+    return DataError(f"{where}: {message}", path=path, line=line)
 
 
 @dataclass
@@ -66,13 +83,10 @@ class Haplotypes:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        X = np.asarray(self.X)
-        if X.ndim != 2:
-            raise DataError(f"Haplotypes.X must be 2-D (haplotypes x SNPs), got shape {X.shape}")
-        if X.dtype != np.uint8:
-            if X.size and not np.isin(X, (0, 1)).all():
-                raise DataError("Haplotypes.X must hold only 0 and 1")
-            X = X.astype(np.uint8)
+        try:
+            X = check_haplotypes(self.X, "Haplotypes.X", min_rows=0, min_snps=0)
+        except ValueError as exc:
+            raise DataError(str(exc)) from exc
         self.X = X
         n, m = X.shape
         for name in ("sample_ids", "populations", "superpopulations"):
@@ -141,58 +155,112 @@ class Haplotypes:
 
 # --------------------------------------------------------------------------------------------
 # Readers
+#
+# Every reader goes through _read_text, which accepts plain, gzipped and single-member zipped
+# files (recognised by their first bytes, whatever the suffix), decodes UTF-8 (a leading byte-order
+# mark is dropped; ASCII is UTF-8) and turns every library error (zip, gzip, zlib, codecs) into a
+# DataError naming the path and, for undecodable bytes, the line. Lines end at "\n" (a "\r" before it
+# is dropped); fields are separated by runs of whitespace (str.split()) in .hapt and legend files and
+# by tabs in panel files.
 # --------------------------------------------------------------------------------------------
 
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_GZIP_MAGIC = b"\x1f\x8b"
 
-def _open_text(path: Path):
-    """Open a plain, gzipped or single-member zipped text file for reading."""
-    path = Path(path)
+
+def _read_bytes(path: Path) -> bytes:
+    """The (decompressed) bytes of a plain, gzip or single-member zip file; errors name ``path``."""
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    if path.suffix == ".zip":
-        zf = zipfile.ZipFile(path)
-        members = [m for m in zf.namelist() if not m.startswith("__MACOSX") and not m.endswith("/")]
-        if len(members) != 1:
-            raise DataError(f"{path}: expected one file in the zip, found {members}")
-        return io.TextIOWrapper(zf.open(members[0]), encoding="ascii")
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="ascii")
-    return open(path, encoding="ascii")
+    if path.is_dir():
+        raise _error(path, None, "is a folder, not a file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _error(path, None, f"could not be read ({exc.strerror or exc})") from exc
+    try:
+        if raw[:4] in _ZIP_MAGIC:
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                members = [m for m in zf.namelist() if not m.startswith("__MACOSX") and not m.endswith("/")]
+                if len(members) != 1:
+                    raise _error(path, None, f"expected one file in the zip, found {members}")
+                return zf.read(members[0])
+        if path.suffix.lower() == ".zip":
+            raise _error(path, None, "is not a zip archive (it does not start with a zip header)")
+        if raw[:2] == _GZIP_MAGIC:
+            return gzip.decompress(raw)
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error, NotImplementedError,
+            RuntimeError, ValueError, KeyError) as exc:
+        kind = "zip" if raw[:4] in _ZIP_MAGIC else "gzip"
+        raise _error(path, None, f"damaged or truncated {kind} file ({type(exc).__name__}: {exc})") from exc
+    return raw
+
+
+def _read_text(path: Path) -> str:
+    """The text of ``path`` (see :func:`_read_bytes`), decoded as UTF-8 without a leading BOM."""
+    raw = _read_bytes(path)
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _error(path, 1, "is UTF-16 text; save it as UTF-8 (or ASCII)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _error(
+            path, line,
+            f"byte 0x{raw[exc.start]:02x} at column {col} is not UTF-8 text (a latin-1 or binary file?); "
+            "save the file as UTF-8 (or ASCII)",
+        ) from exc
+
+
+def _lines(text: str):
+    """``(line number, line)`` for each line of ``text`` ("\\n" ends a line, a trailing "\\r" is dropped)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for lineno, line in enumerate(lines, start=1):
+        yield lineno, line[:-1] if line.endswith("\r") else line
 
 
 def read_hapt(path, panel=None) -> Haplotypes:
-    """Read a ``.hapt`` file (plain or zipped): one line per haplotype, ``tag id v1 v2 ...``.
+    """Read a ``.hapt`` file (plain, gzipped or zipped): one line per haplotype, ``tag id v1 v2 ...``.
 
     The format of Yelmen et al. (2021): column 1 a group tag (``Real``, ``AG``), column 2 an id
-    (``HG00096_A``), then one 0/1 value per SNP, separated by spaces. With ``panel`` (a path or a
+    (``HG00096_A``), then one 0/1 value per SNP, separated by whitespace. With ``panel`` (a path or a
     DataFrame from :func:`read_panel`), rows whose id is ``SAMPLE_A``/``SAMPLE_B`` get population labels.
+    Blank lines are skipped. Any other departure -- a ragged row, a value other than 0/1, bytes that
+    are not UTF-8, a damaged archive -- raises :class:`DataError` naming the file and line.
+    Explained in chapter 01_dna_to_genotypes.
     """
     path = Path(path)
+    text = _read_text(path)
     ids, rows = [], []
-    n_cols = None
-    with _open_text(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) < 3:
-                raise DataError(f"{path}, line {lineno}: expected 'tag id' and at least one SNP, got {len(parts)} fields")
-            if n_cols is None:
-                n_cols = len(parts)
-            elif len(parts) != n_cols:
-                raise DataError(
-                    f"{path}, line {lineno}: ragged row with {len(parts) - 2} SNPs where line 1 has {n_cols - 2}"
-                )
-            values = parts[2:]
-            bad = [v for v in values if v not in ("0", "1")]
-            if bad:
-                raise DataError(f"{path}, line {lineno}: value {bad[0]!r} is not 0 or 1")
-            ids.append(parts[1])
-            rows.append("".join(values))
+    n_cols = first = None
+    for lineno, line in _lines(text):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) < 3:
+            raise _error(path, lineno, f"expected 'tag id' and at least one SNP, got {len(parts)} fields")
+        if n_cols is None:
+            n_cols, first = len(parts), lineno
+        elif len(parts) != n_cols:
+            raise _error(
+                path, lineno,
+                f"ragged row with {len(parts) - 2} SNPs where line {first} has {n_cols - 2}",
+            )
+        values = "".join(parts[2:])
+        if len(values) != n_cols - 2 or values.strip("01"):
+            bad = next(v for v in parts[2:] if v not in ("0", "1"))
+            raise _error(path, lineno, f"value {bad!r} is not 0 or 1")
+        ids.append(parts[1])
+        rows.append(values)
     if not rows:
-        raise DataError(f"{path}: empty file, no haplotypes")
+        raise _error(path, None, "empty file, no haplotypes")
     X = np.frombuffer("".join(rows).encode("ascii"), dtype=np.uint8).reshape(len(rows), -1) - ord("0")
     h = Haplotypes(X=X.copy(), sample_ids=np.array(ids), source=path.name)
     if panel is not None:
@@ -200,59 +268,155 @@ def read_hapt(path, panel=None) -> Haplotypes:
     return h
 
 
+_ALLELE = re.compile(r"^(?:[ACGTNacgtn]+|\*|<[^<>\s]+>)$")
+_MISSING_MARKS = {"na", "nan", "<na>"}  # pandas' missing-value spellings that look like alleles
+_POSITION = re.compile(r"^[0-9]{1,18}$")
+
+
 def read_legend(path) -> pd.DataFrame:
-    """Read a legend file (header ``id position a0 a1``) with one row per SNP column; adds ``chrom``."""
+    """Read a legend file (header ``id position a0 a1``, more columns allowed) with one row per SNP column.
+
+    Adds ``chrom`` (the part of ``id`` before the first ``:``). ``position`` must be a non-negative
+    integer and ``a0``/``a1`` alleles (``A``, ``C``, ``G``, ``T``, ``N`` strings, ``*`` or
+    ``<SYMBOLIC>``): ``NA``, an empty or a missing field is refused with :class:`DataError` naming
+    the line, never turned into a NaN allele or a negative position.
+    Explained in chapter 01_dna_to_genotypes.
+    """
     path = Path(path)
-    with _open_text(path) as fh:
-        text = fh.read()
-    if not text.strip():
-        raise DataError(f"{path}: empty legend file")
-    df = pd.read_csv(io.StringIO(text), sep=r"\s+")
-    missing = {"id", "position", "a0", "a1"} - set(df.columns)
+    text = _read_text(path)
+    lines = [(n, ln.split()) for n, ln in _lines(text)]
+    lines = [(n, f) for n, f in lines if f]
+    if not lines:
+        raise _error(path, None, "empty legend file")
+    head_line, header = lines[0]
+    missing = {"id", "position", "a0", "a1"} - set(header)
     if missing:
-        raise DataError(f"{path}, line 1: legend header lacks columns {sorted(missing)}")
-    df["chrom"] = df["id"].astype(str).str.split(":").str[0]
+        raise _error(path, head_line, f"legend header lacks columns {sorted(missing)}")
+    if len(set(header)) != len(header):
+        raise _error(path, head_line, f"legend header repeats a column: {header}")
+    ip, i0, i1 = header.index("position"), header.index("a0"), header.index("a1")
+    columns = {c: [] for c in header}
+    for lineno, fields in lines[1:]:
+        if len(fields) != len(header):
+            raise _error(path, lineno, f"expected {len(header)} fields ({' '.join(header)}), got {len(fields)}")
+        if not _POSITION.match(fields[ip]):
+            raise _error(path, lineno, f"position {fields[ip]!r} is not a non-negative integer")
+        for i in (i0, i1):
+            if not _ALLELE.match(fields[i]) or fields[i].lower() in _MISSING_MARKS:
+                raise _error(path, lineno, f"{header[i]} {fields[i]!r} is not an allele (A/C/G/T/N, * or <...>)")
+        for c, v in zip(header, fields):
+            columns[c].append(v)
+    if not columns["id"]:
+        raise _error(path, None, "legend has a header but no SNPs")
+    df = pd.DataFrame({c: np.array(v, dtype=object) for c, v in columns.items()})
+    df["position"] = np.array(columns["position"], dtype=np.int64)
+    df["chrom"] = df["id"].str.split(":").str[0]
     return df
 
 
 def with_legend(h: Haplotypes, legend) -> Haplotypes:
-    """Attach chromosome, position and alleles from a legend (path or DataFrame) to ``h``."""
-    name = str(legend)
-    if not isinstance(legend, pd.DataFrame):
-        legend = read_legend(legend)
-        name = str(name)
-    else:
+    """Attach chromosome, position and alleles from a legend (path or DataFrame) to ``h`` (chapter 01)."""
+    if isinstance(legend, pd.DataFrame):
         name = "legend"
+    else:
+        name = str(legend)
+        legend = read_legend(legend)
+    missing = {"chrom", "position", "a0", "a1"} - set(legend.columns)
+    if missing:
+        raise DataError(f"{name}: the legend lacks columns {sorted(missing)}", path=name)
     if len(legend) != h.n_snps:
-        raise DataError(f"{name}: the legend has {len(legend)} SNPs but the haplotypes have {h.n_snps} columns")
+        raise DataError(f"{name}: the legend has {len(legend)} SNPs but the haplotypes have {h.n_snps} columns", path=name)
+    col = legend["position"]
+    if pd.api.types.is_integer_dtype(col.dtype) and not col.isna().any():
+        exact = col.to_numpy(dtype=np.int64)
+        bad = exact < 0
+    else:
+        num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(num) | (num < 0) | (num != np.round(num)) | (num >= 2**53)
+        exact = np.where(bad, 0, num).astype(np.int64)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{name}: SNP {i + 1} has position {col.iloc[i]!r}, not a non-negative integer", path=name)
+    for col in ("a0", "a1"):
+        na = legend[col].isna().to_numpy()
+        if na.any():
+            i = int(np.flatnonzero(na)[0])
+            raise DataError(f"{name}: SNP {i + 1} has no {col} allele (missing value)", path=name)
     return replace(
         h,
-        chrom=legend["chrom"].to_numpy(),
-        positions=legend["position"].to_numpy(np.int64),
-        ref=legend["a0"].to_numpy(),
-        alt=legend["a1"].to_numpy(),
+        chrom=legend["chrom"].astype(str).to_numpy(),
+        positions=exact,
+        ref=legend["a0"].astype(str).to_numpy(),
+        alt=legend["a1"].astype(str).to_numpy(),
     )
 
 
 def read_panel(path) -> pd.DataFrame:
-    """Read the 1000 Genomes sample panel (columns ``sample pop super_pop gender``)."""
+    """Read the 1000 Genomes sample panel: tab-separated, header ``sample pop super_pop gender``.
+
+    Every row must have the header's number of fields (trailing empty fields are ignored) and a
+    non-empty ``sample``, ``pop`` and ``super_pop``; a sample listed twice is refused. Errors are
+    :class:`DataError` naming the file and line. Explained in chapter 01_dna_to_genotypes.
+    """
     path = Path(path)
-    df = pd.read_csv(path, sep="\t", usecols=[0, 1, 2, 3])
-    missing = {"sample", "pop", "super_pop"} - set(df.columns)
+    text = _read_text(path)
+    rows = [(n, ln.split("\t")) for n, ln in _lines(text) if ln.strip()]
+    if not rows:
+        raise _error(path, None, "empty panel file")
+    head_line, header = rows[0]
+    while header and header[-1] == "":
+        header.pop()
+    header = [h.strip() for h in header]
+    missing = {"sample", "pop", "super_pop"} - set(header)
     if missing:
-        raise DataError(f"{path}, line 1: panel header lacks columns {sorted(missing)}")
-    return df
+        raise _error(path, head_line, f"panel header lacks columns {sorted(missing)} (a tab-separated header is expected)")
+    if len(set(header)) != len(header):
+        raise _error(path, head_line, f"panel header repeats a column: {header}")
+    need = [header.index(c) for c in ("sample", "pop", "super_pop")]
+    columns = {c: [] for c in header}
+    seen: dict[str, int] = {}
+    for lineno, fields in rows[1:]:
+        while len(fields) > len(header) and fields[-1] == "":
+            fields.pop()
+        fields = [f.strip() for f in fields]
+        if len(fields) != len(header):
+            raise _error(path, lineno, f"expected {len(header)} tab-separated fields ({', '.join(header)}), got {len(fields)}")
+        for i in need:
+            if not fields[i]:
+                raise _error(path, lineno, f"empty {header[i]}")
+        s = fields[need[0]]
+        if s in seen:
+            raise _error(path, lineno, f"sample {s!r} is listed twice (also on line {seen[s]})")
+        seen[s] = lineno
+        for c, v in zip(header, fields):
+            columns[c].append(v)
+    if not seen:
+        raise _error(path, None, "panel has a header but no samples")
+    return pd.DataFrame({c: np.array(v, dtype=object) for c, v in columns.items()})
 
 
 def attach_panel(h: Haplotypes, panel) -> Haplotypes:
-    """Label each haplotype with the population and super-population of its individual."""
-    if not isinstance(panel, pd.DataFrame):
+    """Label each haplotype with the population and super-population of its individual (chapter 01)."""
+    if isinstance(panel, pd.DataFrame):
+        name = "panel"
+    else:
+        name = str(panel)
         panel = read_panel(panel)
-    ids = pd.Series(h.sample_ids).str.replace(r"_[AB]$", "", regex=True)
+    missing = {"sample", "pop", "super_pop"} - set(panel.columns)
+    if missing:
+        raise DataError(f"{name}: the panel lacks columns {sorted(missing)}", path=name)
+    dup = panel["sample"].duplicated()
+    if dup.any():
+        raise DataError(f"{name}: sample {panel['sample'][dup].iloc[0]!r} is listed twice", path=name)
+    if h.sample_ids is None:
+        raise DataError(f"{name}: the haplotypes have no sample ids to look up")
+    ids = pd.Series(h.sample_ids).astype(str).str.replace(r"_[AB]$", "", regex=True)
     lookup = panel.set_index("sample")
     known = ids.isin(lookup.index)
     if not known.all():
-        raise DataError(f"panel: {int((~known).sum())} haplotypes have no panel entry, e.g. {ids[~known].iloc[0]!r}")
+        raise DataError(
+            f"{name}: {int((~known).sum())} haplotypes have no panel entry, e.g. {ids[~known].iloc[0]!r}", path=name
+        )
     return replace(
         h,
         populations=lookup.loc[ids, "pop"].to_numpy(),
@@ -269,38 +433,60 @@ from .vcf import read_vcf, write_vcf  # noqa: E402  (VCF I/O lives in artgen_lit
 
 
 def _atomic_write(path: Path, write, binary=False, compress=False):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+    """Write through :func:`artgen_lite.atomic.atomic_write` (temporary file + rename; see there).
+
+    ``compress=True`` gzips; otherwise the file is plain whatever its suffix (the caller decides).
+    """
+    compression = "gzip" if compress else None
+    with atomic_write(Path(path), "wb" if binary else "w", compression=compression) as fh:
+        write(fh)
+
+
+def _check_token(value, what: str) -> str:
+    """``value`` as a string that a whitespace-separated reader reads back as one field."""
+    s = str(value)
+    if not s:
+        raise ValueError(f"{what} is empty; .hapt fields must be non-empty")
+    bad = next((c for c in s if c.isspace()), None)
+    if bad is not None:
+        raise ValueError(
+            f"{what} {s!r} contains whitespace ({bad!r}); .hapt fields are separated by whitespace, so it "
+            "would not read back. Replace it, e.g. with '_'"
+        )
     try:
-        if compress:
-            with gzip.open(tmp, "wt", encoding="ascii") as fh:
-                write(fh)
-        else:
-            with open(tmp, "wb" if binary else "w", encoding=None if binary else "ascii") as fh:
-                write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        s.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{what} {s!r} cannot be written as UTF-8 ({exc.reason})") from None
+    return s
 
 
 def write_hapt(h: Haplotypes | np.ndarray, path, tag: str = "AG") -> Path:
-    """Write haplotypes as a ``.hapt`` file (``tag id v1 v2 ...``), readable by the original tools."""
+    """Write haplotypes as a ``.hapt`` file (``tag id v1 v2 ...``), readable by the original tools.
+
+    Atomic (:func:`artgen_lite.atomic.atomic_write`). A ``.gz`` path is gzip-compressed and a
+    ``.zip`` path a zip with one member (the name without ``.zip``), both read back by
+    :func:`read_hapt`. Refused with ``ValueError`` (before anything is written): a tag or sample id
+    that is empty or contains whitespace, which :func:`read_hapt` could not read back, and a matrix
+    without haplotypes or SNPs. Explained in chapter 01_dna_to_genotypes.
+    """
     if not isinstance(h, Haplotypes):
         h = Haplotypes(X=h)
-    ids = h.sample_ids if h.sample_ids is not None else np.array([f"{tag}{i}" for i in range(h.n_haplotypes)])
+    if h.n_haplotypes == 0 or h.n_snps == 0:
+        raise ValueError(f"write_hapt needs at least one haplotype and one SNP; got shape {h.X.shape}")
+    tag = _check_token(tag, "tag")
+    if h.sample_ids is not None:
+        ids = [_check_token(s, f"sample id {i}") for i, s in enumerate(h.sample_ids)]
+    else:
+        ids = [f"{tag}{i}" for i in range(h.n_haplotypes)]
     table = (h.X + ord("0")).astype(np.uint8)
     sep = np.full((h.n_haplotypes, h.n_snps), ord(" "), np.uint8)
     body = np.stack([sep, table], axis=2).reshape(h.n_haplotypes, -1)
 
-    def write(fh):
+    path = Path(path)
+    with atomic_write(path, "w", encoding="utf-8") as fh:
         for i in range(h.n_haplotypes):
             fh.write(f"{tag} {ids[i]}{body[i].tobytes().decode('ascii')}\n")
-
-    _atomic_write(Path(path), write)
-    return Path(path)
+    return path
 
 
 # --------------------------------------------------------------------------------------------

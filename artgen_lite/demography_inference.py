@@ -36,6 +36,8 @@ import torch
 # the discriminator and its training live in their own module; re-exported here (public API)
 from .demography_discriminator import HaplotypeDiscriminator, _Trainer, accuracy_scan, discriminator_accuracy
 
+from .validation import check_haplotypes
+
 __all__ = [
     "Parameter",
     "MODELS",
@@ -140,9 +142,9 @@ def encode_region(
     fewer SNPs than ``n_snps``, the SNPs are centred and the rest is zero in both channels.
     Explained in chapter 11_evolutionary_inference.
     """
-    X = np.asarray(X)
+    X = check_haplotypes(X, "X", min_snps=0)
     positions = np.asarray(positions, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != len(positions):
+    if positions.ndim != 1 or X.shape[1] != len(positions):
         raise ValueError(
             f"X must be haplotypes x sites with one position per site; got X {X.shape}, positions {positions.shape}"
         )
@@ -326,9 +328,9 @@ def real_regions(
     overlap, so they are far from independent.
     Explained in chapter 11_evolutionary_inference.
     """
-    X = np.asarray(getattr(X, "X", X))
+    X = check_haplotypes(X, "X")
     positions = np.asarray(positions, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != len(positions):
+    if positions.ndim != 1 or X.shape[1] != len(positions):
         raise ValueError(
             f"X must be haplotypes x SNPs with one position per SNP; got X {X.shape}, positions {positions.shape}"
         )

@@ -33,6 +33,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from . import hmm
+from .validation import check_haplotypes
 
 __all__ = [
     "MISSING",
@@ -56,27 +57,26 @@ DEFAULT_MAF_BINS = (0.0, 0.05, 0.1, 0.2, 0.5)
 
 
 # ----------------------------------------------------------------------- checks
-def _reference(reference) -> np.ndarray:
-    if hasattr(reference, "X") and not isinstance(reference, np.ndarray):
-        reference = reference.X
-    ref = np.asarray(reference)
-    if ref.ndim != 2 or ref.shape[0] == 0 or ref.shape[1] == 0:
-        raise ValueError(f"reference must be a non-empty 2-D array (haplotypes x SNPs), got shape {ref.shape}")
-    if not (np.issubdtype(ref.dtype, np.integer) or ref.dtype == np.bool_) or np.any((ref != 0) & (ref != 1)):
-        raise ValueError("reference must hold only 0 and 1")
-    return ref.astype(np.float64)
+def _reference(reference, name: str = "reference") -> np.ndarray:
+    return check_haplotypes(reference, name).astype(np.float64)
 
 
 def _targets(targets, n_snps: int) -> tuple[np.ndarray, bool]:
-    t = np.asarray(targets)
+    t = np.asarray(getattr(targets, "X", targets)) if not isinstance(targets, np.ndarray) else targets
     single = t.ndim == 1
     t = np.atleast_2d(t)
     if t.ndim != 2:
         raise ValueError(f"targets must be 1-D (one haplotype) or 2-D (haplotypes x SNPs), got shape {np.shape(targets)}")
     if t.shape[1] != n_snps:
         raise ValueError(f"targets have {t.shape[1]} SNPs (columns) but the reference panel has {n_snps}")
-    if not np.issubdtype(t.dtype, np.integer) or np.any((t != 0) & (t != 1) & (t != MISSING)):
-        raise ValueError(f"targets must hold 0, 1 or {MISSING} (masked), as integers")
+    if t.dtype != np.bool_ and not (np.issubdtype(t.dtype, np.integer) or np.issubdtype(t.dtype, np.floating)):
+        raise ValueError(f"targets must hold 0, 1 or {MISSING} (masked); got dtype {t.dtype}")
+    bad = (t != 0) & (t != 1) & (t != MISSING)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        raise ValueError(
+            f"targets must hold 0, 1 or {MISSING} (masked); found {t[i, j].item()!r} at row {i}, column {j}"
+        )
     return t.astype(np.int8), single
 
 
@@ -141,7 +141,8 @@ def mask_haplotypes(X, observed) -> np.ndarray:
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
-    X = np.atleast_2d(np.asarray(X))
+    X = np.asarray(getattr(X, "X", X)) if not isinstance(X, np.ndarray) else X
+    X = check_haplotypes(np.atleast_2d(X), "X")
     keep = np.zeros(X.shape[1], dtype=bool)
     observed = np.asarray(observed)
     if observed.dtype == np.bool_:
@@ -360,7 +361,7 @@ def minor_allele_frequency(X) -> np.ndarray:
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
-    p = _reference(X).mean(0)
+    p = _reference(X, "X").mean(0)
     return np.minimum(p, 1 - p)
 
 

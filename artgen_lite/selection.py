@@ -24,15 +24,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .validation import check_haplotypes
+
 __all__ = ["allele_counts", "pbs_scan", "xpehh_scan", "signal_at"]
 
 
 def _haps(h, need_positions: bool = True):
     if not hasattr(h, "X") or getattr(h, "populations", None) is None:
         raise TypeError("give a Haplotypes object with population labels (h.populations)")
-    X = np.asarray(h.X)
-    if X.ndim != 2:
-        raise ValueError(f"h.X must be 2-D (haplotypes x SNPs), got shape {X.shape}")
+    X = check_haplotypes(h.X, "h.X")
     pos = getattr(h, "positions", None)
     if need_positions:
         if pos is None:
@@ -57,9 +57,7 @@ def allele_counts(X) -> np.ndarray:
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (haplotypes x SNPs), got shape {X.shape}")
+    X = check_haplotypes(X, "X")
     ones = X.sum(0).astype(np.int64)
     return np.stack([X.shape[0] - ones, ones], axis=1)
 

@@ -28,7 +28,7 @@ def test_bad_inputs_name_the_argument(func):
     good = _haps(10, 12)
     with pytest.raises(ValueError, match=r"real must be a 2-D array"):
         func(np.zeros(12, dtype=np.uint8), good)
-    with pytest.raises(ValueError, match=r"synthetic must hold only 0 and 1.*2"):
+    with pytest.raises(ValueError, match=r"synthetic must contain only 0 and 1.*2"):
         func(good, good * 2)
     with pytest.raises(ValueError, match=r"real and synthetic must have the same number of SNPs.*12.*11"):
         func(good, good[:, :11])

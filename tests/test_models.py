@@ -129,7 +129,7 @@ def test_check_haplotypes_accepts_bool_int_and_objects():
     "bad, exc, msg",
     [
         (np.zeros(5, dtype=np.uint8), ValueError, "X must be a 2-D"),
-        (np.zeros((3, 4), dtype=float), TypeError, "X must hold 0/1"),
+        (np.zeros((3, 4), dtype=str), TypeError, "X must hold 0/1"),  # float 0/1 is accepted now (one rule)
         (np.full((3, 4), 2, dtype=np.uint8), ValueError, "X must contain only 0 and 1"),
         (np.zeros((0, 4), dtype=np.uint8), ValueError, "X must have at least one"),
     ],

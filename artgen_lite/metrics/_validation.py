@@ -9,36 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..validation import check_haplotypes
 
-def as_haplotypes(X, name: str, *, min_rows: int = 1) -> np.ndarray:
-    """Return ``X`` as a C-contiguous uint8 0/1 matrix, or raise ``ValueError`` naming ``name``."""
-    if hasattr(X, "X") and not isinstance(X, np.ndarray):
-        X = X.X
-    try:
-        A = np.asarray(X)
-    except Exception as exc:  # pragma: no cover - exotic inputs
-        raise TypeError(f"{name} must be an array of 0/1 haplotypes, got {type(X).__name__}") from exc
-    if A.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D array (haplotypes x SNPs), got {A.ndim}-D array of shape {A.shape}"
-        )
-    if A.shape[1] == 0:
-        raise ValueError(f"{name} has no SNP columns (shape {A.shape})")
-    if A.shape[0] < min_rows:
-        raise ValueError(f"{name} needs at least {min_rows} haplotype row(s), got {A.shape[0]}")
-    if A.dtype == np.uint8:
-        if A.size and A.max() > 1:
-            raise ValueError(f"{name} must hold only 0 and 1, found the value {int(A.max())}")
-        return np.ascontiguousarray(A)
-    if A.dtype == bool:
-        return np.ascontiguousarray(A, dtype=np.uint8)
-    if not (np.issubdtype(A.dtype, np.integer) or np.issubdtype(A.dtype, np.floating)):
-        raise ValueError(f"{name} must be numeric 0/1 values, got dtype {A.dtype}")
-    bad = (A != 0) & (A != 1)
-    if bad.any():
-        v = A[bad].flat[0]
-        raise ValueError(f"{name} must hold only 0 and 1, found the value {v!r}")
-    return np.ascontiguousarray(A, dtype=np.uint8)
+
+def as_haplotypes(X, name: str, *, min_rows: int = 1, min_snps: int = 1) -> np.ndarray:
+    """Return ``X`` as a C-contiguous uint8 0/1 matrix, or raise ``ValueError`` naming ``name``.
+
+    The package's one rule (:func:`artgen_lite.validation.check_haplotypes`), with the fewest rows
+    and SNP columns for which the calling metric's answer means something.
+    """
+    return check_haplotypes(X, name, min_rows=min_rows, min_snps=min_snps)
 
 
 def same_snps(A: np.ndarray, B: np.ndarray, name_a: str, name_b: str) -> None:

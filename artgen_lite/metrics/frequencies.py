@@ -35,9 +35,9 @@ def allele_frequencies(X) -> np.ndarray:
     return X.sum(axis=0, dtype=np.int64) / X.shape[0]
 
 
-def _pair(real, synthetic):
-    real = as_haplotypes(real, "real")
-    synthetic = as_haplotypes(synthetic, "synthetic")
+def _pair(real, synthetic, min_snps: int = 1):
+    real = as_haplotypes(real, "real", min_snps=min_snps)
+    synthetic = as_haplotypes(synthetic, "synthetic", min_snps=min_snps)
     same_snps(real, synthetic, "real", "synthetic")
     return real, synthetic
 
@@ -45,11 +45,12 @@ def _pair(real, synthetic):
 def af_correlation(real, synthetic) -> float:
     """Pearson r between real and generated per-SNP allele frequencies (``scipy.stats.pearsonr``).
 
-    NaN if either frequency vector is constant.
+    Needs at least 2 SNPs (a correlation over SNPs; fewer raise ``ValueError``); NaN if either
+    frequency vector is constant.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
-    real, synthetic = _pair(real, synthetic)
+    real, synthetic = _pair(real, synthetic, min_snps=2)
     a, b = allele_frequencies(real), allele_frequencies(synthetic)
     if a.std() == 0 or b.std() == 0 or len(a) < 2:
         return float("nan")

@@ -65,7 +65,7 @@ def ld_r2(X) -> np.ndarray:
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
-    X = as_haplotypes(X, "X")
+    X = as_haplotypes(X, "X", min_rows=2)  # r^2 needs two haplotypes to vary
     return _R2(X).rows(0, X.shape[1])
 
 
@@ -80,13 +80,16 @@ def _iter_pairs(mats, include_diagonal: bool, block: int = _SITE_BLOCK):
         yield ii + i0, jj + i0, [b[ii, jj] for b in blocks]
 
 
-def _pair(real, synthetic):
-    real = as_haplotypes(real, "real", min_rows=2)
-    synthetic = as_haplotypes(synthetic, "synthetic", min_rows=2)
+def _pair(real, synthetic, min_sites: int = 2):
+    real = as_haplotypes(real, "real", min_rows=2, min_snps=min_sites)
+    synthetic = as_haplotypes(synthetic, "synthetic", min_rows=2, min_snps=min_sites)
     same_snps(real, synthetic, "real", "synthetic")
     keep = ~(fixed_sites(real) | fixed_sites(synthetic))
-    if keep.sum() < 2:
-        raise ValueError("fewer than 2 sites are polymorphic in both real and synthetic; no LD to compare")
+    if keep.sum() < min_sites:
+        raise ValueError(
+            f"fewer than {min_sites} sites are polymorphic in both real and synthetic ({int(keep.sum())}); "
+            "no LD to compare"
+        )
     return real[:, keep], synthetic[:, keep], keep
 
 
@@ -95,7 +98,7 @@ def mean_r2(X) -> float:
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
-    X = as_haplotypes(X, "X", min_rows=2)
+    X = as_haplotypes(X, "X", min_rows=2, min_snps=2)
     X = X[:, ~fixed_sites(X)]
     if X.shape[1] < 2:
         return float("nan")
@@ -114,11 +117,13 @@ def ld_correlation(real, synthetic, *, include_diagonal: bool = False) -> float:
     is used once. By default the diagonal (r^2 = 1 in both sets) is left out: that is what
     reproduces the published values on the released 805-SNP AGs (0.924 GAN, 0.977 RBM); the
     authors' ``np.triu_indices`` without ``k=1`` includes it (``include_diagonal=True``), which
-    inflates the correlation (0.958 and 0.984).
+    inflates the correlation (0.958 and 0.984). Needs at least two pairs: 3 sites polymorphic in
+    both sets (2 with the diagonal); fewer raise ``ValueError``.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
-    real, synthetic, _ = _pair(real, synthetic)
+    # a correlation needs at least 2 pairs: 3 sites without the diagonal, 2 with it
+    real, synthetic, _ = _pair(real, synthetic, min_sites=2 if include_diagonal else 3)
     sx = sy = sxx = syy = sxy = 0.0
     cnt = 0
     for _, _, (x, y) in _iter_pairs([_R2(real), _R2(synthetic)], include_diagonal):
@@ -203,7 +208,7 @@ def ld_decay(X, positions, *, bins="log10", n_bins: int = 50, region_len: float 
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
-    X = as_haplotypes(X, "X", min_rows=2)
+    X = as_haplotypes(X, "X", min_rows=2, min_snps=2)  # a distance needs two SNPs
     pos = np.asarray(positions, dtype=np.float64)
     if pos.ndim != 1 or len(pos) != X.shape[1]:
         raise ValueError(f"positions must be a 1-D array with one entry per SNP ({X.shape[1]}), got shape {pos.shape}")
@@ -255,8 +260,8 @@ def ld_decay_matched(real, synthetic, positions, *, bins="log10", n_bins: int = 
 
     Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
     """
-    real = as_haplotypes(real, "real", min_rows=2)
-    synthetic = as_haplotypes(synthetic, "synthetic", min_rows=2)
+    real = as_haplotypes(real, "real", min_rows=2, min_snps=2)
+    synthetic = as_haplotypes(synthetic, "synthetic", min_rows=2, min_snps=2)
     same_snps(real, synthetic, "real", "synthetic")
     pos = np.asarray(positions, dtype=np.float64)
     if pos.ndim != 1 or len(pos) != real.shape[1]:
@@ -327,7 +332,7 @@ def ld_score(X, window: int = 10) -> np.ndarray:
 
     Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
-    X = as_haplotypes(X, "X")
+    X = as_haplotypes(X, "X", min_rows=2, min_snps=2)  # r^2 needs two haplotypes and a neighbour
     if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
         raise ValueError(f"window must be a positive integer; got {window!r}")
     m = X.shape[1]

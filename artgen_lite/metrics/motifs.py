@@ -122,8 +122,8 @@ def three_point_correlations(real, synthetic, gaps=DEFAULT_GAPS, n_triplets: int
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
-    real = as_haplotypes(real, "real")
-    synthetic = as_haplotypes(synthetic, "synthetic")
+    real = as_haplotypes(real, "real", min_snps=3)  # a triplet spans 3 SNPs
+    synthetic = as_haplotypes(synthetic, "synthetic", min_snps=3)
     same_snps(real, synthetic, "real", "synthetic")
     rng = as_rng(seed)
     frames = []

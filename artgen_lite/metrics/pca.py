@@ -48,12 +48,20 @@ def _frame(scores, labels, pca) -> pd.DataFrame:
     return df
 
 
-def _pair(real, synthetic, n_components):
-    real = as_haplotypes(real, "real")
+def _pair(real, synthetic, n_components, *, coupled: bool):
+    real = as_haplotypes(real, "real", min_rows=1 if coupled else 2)
     synthetic = as_haplotypes(synthetic, "synthetic")
     same_snps(real, synthetic, "real", "synthetic")
-    if n_components < 1 or n_components > real.shape[1]:
-        raise ValueError(f"n_components must be between 1 and the number of SNPs ({real.shape[1]}), got {n_components}")
+    n_rows = real.shape[0] + (synthetic.shape[0] if coupled else 0)
+    fitted_on = "real + synthetic haplotypes" if coupled else "real haplotypes"
+    if n_rows < 2:
+        raise ValueError(f"a PCA needs at least 2 haplotypes to fit on; got {n_rows} {fitted_on}")
+    limit = min(n_rows, real.shape[1])
+    if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)) or not 1 <= n_components <= limit:
+        raise ValueError(
+            f"n_components must be between 1 and min(number of haplotypes fitted on, number of SNPs) = "
+            f"min({n_rows} {fitted_on}, {real.shape[1]} SNPs) = {limit}, got {n_components!r}"
+        )
     return real, synthetic
 
 
@@ -65,7 +73,7 @@ def coupled_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
-    real, synthetic = _pair(real, synthetic, n_components)
+    real, synthetic = _pair(real, synthetic, n_components, coupled=True)
     Z = np.vstack([real, synthetic]).astype(np.float64)
     pca = _fit(_pca(n_components, Z.shape[1]), Z)
     labels = np.array(["real"] * real.shape[0] + ["synthetic"] * synthetic.shape[0])
@@ -96,7 +104,7 @@ def project_on_real_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
-    real, synthetic = _pair(real, synthetic, n_components)
+    real, synthetic = _pair(real, synthetic, n_components, coupled=False)
     pca = _fit(_pca(n_components, real.shape[1]), real.astype(np.float64))
     scores = np.vstack([pca.transform(real.astype(np.float64)), pca.transform(synthetic.astype(np.float64))])
     labels = np.array(["real"] * real.shape[0] + ["synthetic"] * synthetic.shape[0])

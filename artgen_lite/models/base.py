@@ -22,7 +22,6 @@ import importlib
 import inspect
 import math
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,7 +29,9 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from .. import validation as _validation
 from .checkpoint import ValidationMonitor, split_validation
+from .model_file import ModelFileError, read_model_file, write_model_file
 
 __all__ = ["GenerativeModel", "check_haplotypes"]
 
@@ -38,53 +39,15 @@ __all__ = ["GenerativeModel", "check_haplotypes"]
 def check_haplotypes(X: Any, name: str = "X", n_snps: int | None = None) -> np.ndarray:
     """Check that ``X`` is a 2-D 0/1 haplotype matrix and return it as a ``uint8`` array.
 
-    Accepts numpy arrays (or anything ``np.asarray`` understands, e.g. a DataFrame) of a
-    boolean or integer dtype, and objects with an ``.X`` attribute (such as the result of
-    :func:`artgen_lite.data.read_hapt`).  Raises ``TypeError``/``ValueError`` naming the
-    argument when the input is not a matrix of 0s and 1s.
+    The package's one rule (:func:`artgen_lite.validation.check_haplotypes`): values exactly 0
+    and 1 whatever the dtype (bool, any integer, floats 0.0/1.0), at least one haplotype and one
+    SNP, and ``n_snps`` columns when given. Errors name the argument.
     """
-    if hasattr(X, "X") and not isinstance(X, np.ndarray):
-        X = X.X
-    if isinstance(X, torch.Tensor):
-        X = X.detach().cpu().numpy()
-    arr = np.asarray(X)
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D array (haplotypes x SNPs); got {arr.ndim} dimension(s) "
-            f"with shape {arr.shape}"
-        )
-    if arr.dtype != np.bool_ and not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(
-            f"{name} must hold 0/1 values as uint8, bool or integer; got dtype {arr.dtype}. "
-            f"Convert with {name}.astype(np.uint8) if the values are exactly 0 and 1."
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} must have at least one haplotype and one SNP; got shape {arr.shape}")
-    if arr.dtype != np.bool_:
-        bad = (arr != 0) & (arr != 1)
-        if bad.any():
-            vals = np.unique(arr[bad])[:5]
-            raise ValueError(f"{name} must contain only 0 and 1; found other values such as {vals.tolist()}")
-    if n_snps is not None and arr.shape[1] != n_snps:
-        raise ValueError(f"{name} has {arr.shape[1]} SNPs (columns) but the model was trained on {n_snps}")
-    return np.ascontiguousarray(arr, dtype=np.uint8)
+    return _validation.check_haplotypes(X, name, n_snps)
 
 
-def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
-
-
-def _check_float(value: Any, name: str, low: float, high: float = math.inf, *, low_open: bool = False) -> float:
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    if ok:
-        value = float(value)
-        ok = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
-    if not ok:
-        side = "(" if low_open else "["
-        raise ValueError(f"{name} must be a number in {side}{low}, {high}]; got {value!r}")
-    return value
+_check_positive_int = _validation.check_positive_int
+_check_float = _validation.check_float
 
 
 def _find_subclass(name: str) -> type:
@@ -214,7 +177,7 @@ class GenerativeModel:
         """Generate ``n`` artificial haplotypes (a ``uint8`` array of shape ``(n, n_snps)``)."""
         self._require_fitted()
         n = _check_positive_int(n, "n")
-        gen = torch.Generator().manual_seed(int(seed))
+        gen = torch.Generator().manual_seed(_validation.check_seed(seed))
         with torch.no_grad():
             out = self._sample(n, gen, **kwargs)
         return out.to(torch.uint8).cpu().numpy()
@@ -239,7 +202,11 @@ class GenerativeModel:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> Path:
-        """Write settings, learned state and history to ``path`` (atomically: temp file + rename)."""
+        """Write settings, learned state and history to ``path``.
+
+        Atomic (:func:`artgen_lite.atomic.atomic_write`), with a sha256 checksum of the contents that
+        :meth:`load` verifies (:mod:`artgen_lite.models.model_file`).
+        """
         self._require_fitted()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -258,34 +225,59 @@ class GenerativeModel:
             "extra": self._extra_state(),
             "history": [dict(h) for h in self.history],
             "train_time_s": self.train_time_s,
+            "best_epoch": self.best_epoch,
         }
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            torch.save(payload, tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_model_file(path, payload)
         return path
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "GenerativeModel":
-        """Read a model written by :meth:`save`."""
-        payload = torch.load(Path(path), map_location="cpu", weights_only=True)
-        if not isinstance(payload, dict) or payload.get("format") != "artgen_lite.models/1":
-            raise ValueError(f"{path} is not a model file written by artgen_lite .save()")
-        if payload["class"] != cls.__name__ and cls is not GenerativeModel:
-            raise ValueError(f"{path} holds a {payload['class']}, not a {cls.__name__}")
+        """Read a model written by :meth:`save`.
+
+        The checksum is verified first, then every stored tensor's shape against the rebuilt model;
+        a damaged, truncated, foreign or mismatching file raises
+        :class:`artgen_lite.models.model_file.ModelFileError` naming ``path``.
+        """
+        path = Path(path)
+        payload = read_model_file(path)
+        try:
+            name, hyper, n_snps = payload["class"], payload["hyperparameters"], int(payload["n_snps"])
+            state = payload["state"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: the model file lacks its {exc} entry (damaged?)", path=path) from exc
+        if name != cls.__name__ and cls is not GenerativeModel:
+            raise ModelFileError(f"{path} holds a {name}, not a {cls.__name__}", path=path)
         klass = cls
         if cls is GenerativeModel:
-            klass = _find_subclass(payload["class"])
-        model = klass(**payload["hyperparameters"])
-        model.n_snps = int(payload["n_snps"])
+            try:
+                klass = _find_subclass(name)
+            except ValueError as exc:
+                raise ModelFileError(f"{path}: {exc}", path=path) from exc
+        if n_snps < 1:
+            raise ModelFileError(f"{path}: the model file says n_snps = {n_snps}", path=path)
+        model = klass(**hyper)
+        model.n_snps = n_snps
         model._build(model.n_snps)
-        for name, mod in model._modules().items():
-            saved = payload["state"][name]
+        modules = model._modules()
+        if set(state) != set(modules):
+            raise ModelFileError(
+                f"{path}: the file holds the parts {sorted(state)} but a {name} has {sorted(modules)}", path=path
+            )
+        for part, mod in modules.items():
+            saved = state[part]
+            expected = mod.state_dict() if isinstance(mod, torch.nn.Module) else {"": mod}
+            got = saved if isinstance(mod, torch.nn.Module) else {"": saved}
+            if not isinstance(got, dict) or set(got) != set(expected):
+                raise ModelFileError(f"{path}: the stored {part} does not have the tensors of a {name}", path=path)
+            for key, ref in expected.items():
+                t = got[key]
+                if not isinstance(t, torch.Tensor) or tuple(t.shape) != tuple(ref.shape):
+                    shape = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+                    raise ModelFileError(
+                        f"{path}: {part}{'.' + key if key else ''} has shape {shape} in the file but "
+                        f"{tuple(ref.shape)} in a {name} with {n_snps} SNPs",
+                        path=path,
+                    )
             if isinstance(mod, torch.nn.Module):
                 mod.load_state_dict(saved)
             else:
@@ -294,6 +286,8 @@ class GenerativeModel:
         model._load_extra_state(payload.get("extra") or {})
         model.history = list(payload.get("history") or [])
         model.train_time_s = payload.get("train_time_s")
+        if payload.get("best_epoch") is not None:
+            model.best_epoch = int(payload["best_epoch"])
         return model
 
     # ------------------------------------------------------------------ hooks

@@ -136,6 +136,11 @@ def _glorot_init(module: nn.Sequential, gen: torch.Generator) -> None:
 
 _N_BATCH_FEATURES = 2
 
+#: The most trainable parameters (generator + discriminator) :class:`GAN` builds: 250 M, above the
+#: 238 M of the authors' 10K-SNP GAN (chapter 06 counts them) and below the ~1 G that 20,000 SNPs
+#: would need (several GB of memory with Adam's state). Raise it deliberately if you must.
+MAX_PARAMETERS = 250_000_000
+
 
 def _batch_features(x: torch.Tensor) -> torch.Tensor:
     """Minibatch features for D: each row's nearest-neighbour and mean (soft) Hamming distance to
@@ -282,6 +287,21 @@ class GAN(GenerativeModel):
     # ------------------------------------------------------------------ structure
     def _build(self, n_snps: int) -> None:
         latent = self.setting("latent_dim")
+        if n_snps < 3:  # the discriminator's second hidden layer has n_snps // 3 units
+            raise ValueError(
+                f"the fully connected GAN needs at least 3 SNPs (its discriminator's hidden layers have "
+                f"n_snps // 2 and n_snps // 3 units); got {n_snps}"
+            )
+        n_in = n_snps * self.setting("pack") + (_N_BATCH_FEATURES if self.setting("batch_features") else 0)
+        g_widths = [latent, int(n_snps // 1.2), int(n_snps // 1.1), n_snps]
+        d_widths = [n_in, n_snps // 2, n_snps // 3, 1]
+        count = sum(a * b + b for w in (g_widths, d_widths) for a, b in zip(w[:-1], w[1:]))
+        if count > MAX_PARAMETERS:
+            raise ValueError(
+                f"a fully connected GAN on {n_snps} SNPs would have {count:,} trainable parameters, above the "
+                f"limit of {MAX_PARAMETERS:,} (artgen_lite.models.gan.MAX_PARAMETERS); its dense layers grow as "
+                "n_snps**2. Use ConvWGAN or CRBM for long regions (chapter 06), or fewer SNPs"
+            )
         self.generator = _generator(n_snps, latent, self.alpha, self.dropout)
         n_in = n_snps * self.setting("pack") + (_N_BATCH_FEATURES if self.setting("batch_features") else 0)
         self.discriminator = _discriminator(n_in, n_snps, self.alpha)
