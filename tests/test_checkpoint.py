@@ -91,3 +91,9 @@ def test_params_come_from_the_signature(cls):
 
 def test_dp_vae_never_chooses_a_checkpoint_on_the_data():
     assert DPVAE().validation_fraction == 0.0
+
+
+def test_gan_warns_above_two_thousand_snps_naming_size_and_alternatives():
+    X = (np.random.default_rng(0).random((70, 2001)) < 0.3).astype(np.uint8)
+    with pytest.warns(UserWarning, match=r"2001 SNPs has [\d,]+ trainable parameters.*CRBM, ConvWGAN, PCAGAN"):
+        GAN(epochs=1).fit(X, progress=False)

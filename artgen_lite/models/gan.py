@@ -53,6 +53,7 @@ Every setting can still be overridden by keyword; ``None`` means "the variant's 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -140,6 +141,8 @@ _N_BATCH_FEATURES = 2
 #: 238 M of the authors' 10K-SNP GAN (chapter 06 counts them) and below the ~1 G that 20,000 SNPs
 #: would need (several GB of memory with Adam's state). Raise it deliberately if you must.
 MAX_PARAMETERS = 250_000_000
+# above this many SNPs, fit warns that the fully connected GAN does not scale (issue targets hold below)
+SCALING_LIMIT = 2000
 
 
 def _batch_features(x: torch.Tensor) -> torch.Tensor:
@@ -301,6 +304,14 @@ class GAN(GenerativeModel):
                 f"a fully connected GAN on {n_snps} SNPs would have {count:,} trainable parameters, above the "
                 f"limit of {MAX_PARAMETERS:,} (artgen_lite.models.gan.MAX_PARAMETERS); its dense layers grow as "
                 "n_snps**2. Use ConvWGAN or CRBM for long regions (chapter 06), or fewer SNPs"
+            )
+        if n_snps > SCALING_LIMIT:
+            warnings.warn(
+                f"a fully connected GAN on {n_snps} SNPs has {count:,} trainable parameters (its dense "
+                f"layers grow as n_snps**2); above {SCALING_LIMIT:,} SNPs it is not expected to reach "
+                "real data's AATS and LD (the lecture's point, chapter 05). Models that scale to long "
+                "regions: CRBM, ConvWGAN, PCAGAN (chapter 06)",
+                UserWarning, stacklevel=3,
             )
         self.generator = _generator(n_snps, latent, self.alpha, self.dropout)
         n_in = n_snps * self.setting("pack") + (_N_BATCH_FEATURES if self.setting("batch_features") else 0)
