@@ -350,6 +350,15 @@ def cmd_evaluate(args) -> int:
     sets = {}
     for what in ("train", "test", "synthetic"):
         sets[what] = _read(getattr(args, what), what=f"--{what}")
+    if args.max_haplotypes is not None:
+        import numpy as np
+
+        if args.max_haplotypes < 2:
+            raise UserError(f"--max-haplotypes must be at least 2; got {args.max_haplotypes}")
+        rng = np.random.default_rng(args.seed)
+        for what, h in sets.items():
+            if h.n_haplotypes > args.max_haplotypes:
+                sets[what] = h.rows(np.sort(rng.choice(h.n_haplotypes, args.max_haplotypes, replace=False)))
     report.write_report(sets["train"], sets["test"], sets["synthetic"], args.out, seed=args.seed,
                         n_eval=args.n_eval, progress=not args.quiet,
                         names={k: str(getattr(args, k)) for k in sets})
@@ -407,7 +416,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="smoke: seconds, a check only; course: the book's settings (default); paper: the papers' (hours)")
     s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to train (default auto)")
     s.add_argument("--seed", type=int, default=0, help="seed of initialisation and training (default 0)")
-    s.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
+    s.add_argument("--threads", type=int, default=0,
+                   help="torch CPU threads (default: torch's choice; 1 is fastest on a busy machine)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.add_argument("--out", required=True, metavar="MODEL.pt")
     s.set_defaults(func=cmd_train)
@@ -433,6 +443,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed of the subsamples (default 0)")
     s.add_argument("--n-eval", type=int, default=None, metavar="N",
                    help="haplotypes per set for the nearest-neighbour metrics (default: the smallest set)")
+    s.add_argument("--max-haplotypes", type=int, default=None, metavar="N",
+                   help="score on at most N haplotypes of each set, a seeded subsample (large cohorts; default: all)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_evaluate)
     return p
