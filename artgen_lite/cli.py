@@ -76,7 +76,10 @@ _SETTINGS = {
 
 
 class UserError(Exception):
-    """An error in what the user asked for: printed as one line, exit code 1."""
+    """An error in what the user asked for: printed as one line, exit code 1.
+
+    Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    """
 
 
 def _model_class(name: str):
@@ -90,7 +93,10 @@ def _model_class(name: str):
 
 
 def resolve_device(device: str) -> str:
-    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; ``cuda`` without a GPU is an error."""
+    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; ``cuda`` without a GPU is an error.
+
+    Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    """
     import torch
 
     if device not in ("auto", "cpu", "cuda"):
@@ -162,7 +168,10 @@ def save_cli_model(model, h, path, info: dict) -> Path:
 
 
 def load_cli_model(path):
-    """Read a file written by :func:`save_cli_model`: ``(model, columns, info)``."""
+    """Read a file written by :func:`save_cli_model`: ``(model, columns, info)``.
+
+    Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    """
     import torch
 
     from .models import GenerativeModel
@@ -451,7 +460,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Entry point of the ``artgen`` console script; returns the exit code."""
+    """Entry point of the ``artgen`` console script; returns the exit code.
+
+    Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     from . import registry

@@ -49,7 +49,10 @@ KG_2015 = "The 1000 Genomes Project Consortium (2015) A global reference for hum
 
 
 class FetchError(RuntimeError):
-    """A dataset could not be had: the message names the dataset and what went wrong with each source."""
+    """A dataset could not be had: the message names the dataset and what went wrong with each source.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class Source:
 
     ``sha256`` is of the bytes as they arrive (before unpacking), or None where only the unpacked
     file's checksum is known (then the dataset's own sha256 is the check).
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
 
     where: str
@@ -72,6 +77,8 @@ class Reader:
     ``kind`` is ``"hapt"`` or ``"vcf"``; ``legend`` and ``panel`` name the registry datasets that
     give the SNP columns and the population labels; ``multiallelic`` is passed to ``read_vcf``;
     ``labels`` = ``(population, superpopulation)`` given to every row when there is no panel.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
 
     kind: str
@@ -87,7 +94,10 @@ class Reader:
 
 @dataclass(frozen=True)
 class Dataset:
-    """One registry entry: file name, checksum, size, licence, citation, sources and reader (or None)."""
+    """One registry entry: file name, checksum, size, licence, citation, sources and reader (or None).
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
 
     name: str
     title: str
@@ -259,12 +269,18 @@ for _name, _reader in _READERS.items():
 
 
 def in_clone() -> bool:
-    """True when this package sits in a clone of the course repository (``data/fetch.py`` beside it)."""
+    """True when this package sits in a clone of the course repository (``data/fetch.py`` beside it).
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
     return (PACKAGE_DIR.parent / "data" / "fetch.py").is_file()
 
 
 def cache_dir() -> Path:
-    """The folder datasets are cached in (see the module docstring for the order of choices)."""
+    """The folder datasets are cached in (see the module docstring for the order of choices).
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
     for var in ("ARTGEN_DATA_CACHE", "ARTGEN_CACHE"):
         if os.environ.get(var):
             return Path(os.environ[var]).expanduser()
@@ -275,7 +291,10 @@ def cache_dir() -> Path:
 
 
 def mirror_dir(mirror: str | os.PathLike | None = None) -> Path | None:
-    """The mirror folder: ``mirror`` if given, else ``$ARTGEN_DATA_MIRROR``, else None."""
+    """The mirror folder: ``mirror`` if given, else ``$ARTGEN_DATA_MIRROR``, else None.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
     m = mirror if mirror is not None else os.environ.get("ARTGEN_DATA_MIRROR")
     return Path(m).expanduser() if m else None
 
@@ -415,6 +434,8 @@ def get(name: str, mirror: str | os.PathLike | None = None, quiet: bool = True) 
 
     Raises ``KeyError`` for an unknown name and :class:`FetchError` (naming the dataset and
     every source tried) for anything else that goes wrong.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
     if name not in REGISTRY:
         raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(REGISTRY))}")
@@ -461,7 +482,10 @@ def get(name: str, mirror: str | os.PathLike | None = None, quiet: bool = True) 
 
 
 def get_with_needs(name: str, mirror: str | os.PathLike | None = None, quiet: bool = True) -> dict[str, Path]:
-    """Fetch ``name`` and the datasets it needs to be read (legend, panel): ``{name: path}``."""
+    """Fetch ``name`` and the datasets it needs to be read (legend, panel): ``{name: path}``.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
     if name not in REGISTRY:
         raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(REGISTRY))}")
     return {n: get(n, mirror=mirror, quiet=quiet) for n in (name, *REGISTRY[name].needs)}
@@ -472,6 +496,8 @@ def load(name: str, mirror: str | os.PathLike | None = None):
 
     Uses the dataset's :class:`Reader`; raises ``artgen_lite.data.DataError`` for a dataset that
     is a plain file (a FASTA, a BED...) and ``KeyError`` for an unknown name.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
     import numpy as np
 
@@ -503,13 +529,19 @@ def load(name: str, mirror: str | os.PathLike | None = None):
 
 
 def list_datasets() -> list[tuple[str, str, str]]:
-    """``(name, 'cached' or '-', title)`` for every dataset."""
+    """``(name, 'cached' or '-', title)`` for every dataset.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
     folder = cache_dir()
     return [(d.name, "cached" if (folder / d.filename).is_file() else "-", d.title) for d in REGISTRY.values()]
 
 
 def info_lines() -> list[str]:
-    """Licence, citation, sources and note of every dataset, as printable lines."""
+    """Licence, citation, sources and note of every dataset, as printable lines.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
     out = []
     for d in REGISTRY.values():
         out += [f"{d.name}: {d.title}", f"  licence: {d.licence}", f"  cite: {d.citation}"]
@@ -521,7 +553,10 @@ def info_lines() -> list[str]:
 
 
 def main(argv=None, prog: str = "data/fetch.py") -> int:
-    """The ``data/fetch.py`` command line (``list``, ``get NAME...``, ``all``, ``info``)."""
+    """The ``data/fetch.py`` command line (``list``, ``get NAME...``, ``all``, ``info``).
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
     p = argparse.ArgumentParser(prog=prog, description="Get the datasets of the artgen-lite book.")
     p.add_argument("--mirror", help="a local folder laid out as the registry's mirror paths, tried before the network")
     sub = p.add_subparsers(dest="cmd", required=True)
