@@ -168,3 +168,32 @@ def test_wheel_runs_the_whole_path_on_real_data(installed, dataset):
     stats = subprocess.run([bcftools, "stats", str(w / "ags.bcf")], capture_output=True, text=True, timeout=120)
     n_samples = next(int(ln.split("\t")[-1]) for ln in stats.stdout.splitlines() if ln.startswith("SN\t0\tnumber of samples:"))
     assert n_samples == n // 2
+
+
+def test_wheel_fetches_and_loads_every_dataset(installed):
+    """Outside the clone, every registry dataset is fetched (from the mirror) and each haplotype set read."""
+    script = (
+        "import sys\n"
+        "from artgen_lite import data, registry\n"
+        "paths = {name: registry.get(name, mirror=sys.argv[1]) for name in registry.REGISTRY}\n"
+        "for name, d in registry.REGISTRY.items():\n"
+        "    path = paths[name]\n"
+        "    shape = data.load(name).X.shape if d.reader else ''\n"
+        "    print(name, path.parent, path.stat().st_size, *shape, sep='\\t')\n"
+    )
+    t0 = time.perf_counter()
+    out = subprocess.run([str(installed["bin"] / "python"), "-c", script, str(installed["mirror"])], cwd=installed["work"],
+                         env=installed["env"], capture_output=True, text=True, timeout=600)
+    TIMINGS["fetch and load every dataset"] = time.perf_counter() - t0
+    assert out.returncode == 0, out.stderr
+    from artgen_lite import registry
+
+    rows = {r[0]: r[1:] for r in (line.split("\t") for line in out.stdout.splitlines())}
+    assert set(rows) == set(registry.REGISTRY)
+    for name, (folder, size, *shape) in rows.items():
+        assert folder == str(installed["cache"]) and int(size) == registry.REGISTRY[name].size, name
+    shapes = {n: tuple(map(int, r[2:])) for n, r in rows.items() if registry.REGISTRY[n].reader}
+    assert shapes["1000g_805"] == (5008, 805)
+    assert shapes["yelmen_gan_805"] == shapes["yelmen_rbm_805"] == (5000, 805)
+    assert shapes["eur_10k"] == (1004, 10_000)
+    assert shapes["chr1_slice"][0] == shapes["lct"][0] == 5008
