@@ -224,7 +224,12 @@ def _read(path, region=None, panel=None, what="--vcf"):
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{what} {path}: no such file")
-    h = data.read_vcf(path, panel=panel, region=_parse_region(region), multiallelic="drop")
+    import warnings
+
+    with warnings.catch_warnings():
+        # scikit-allel warns when a region is read from a file without an index (it then scans it)
+        warnings.filterwarnings("ignore", message=".*tabix.*", category=UserWarning)
+        h = data.read_vcf(path, panel=panel, region=_parse_region(region), multiallelic="drop")
     if h.n_snps == 0 or h.n_haplotypes == 0:
         raise UserError(f"{what} {path}: no biallelic SNPs{' in ' + region if region else ''}")
     if h.positions is None or h.chrom is None:
