@@ -60,7 +60,7 @@ _SETTINGS = {
         "paper": dict(lr=1e-3, k=50, n_hidden=2000, epochs=20_000, lr_decay=False),
     },
     "convwgan": {
-        "smoke": dict(epochs=1, batch_size=96, n_critic=1),
+        "smoke": dict(epochs=1, batch_size=480, n_critic=1),
         "course": {},
         # Yelmen et al. 2023 (bracketed values of the class docstring); epochs were chosen by eye
         "paper": dict(channels=10, fold=1, noise_dim=2, n_critic=10, lr_g=5e-4, lr_c=5e-4, label_noise=0.1,
