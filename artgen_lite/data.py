@@ -495,69 +495,55 @@ def write_hapt(h: Haplotypes | np.ndarray, path, tag: str = "AG") -> Path:
 
 
 def _fetch_module():
-    """Import ``data/fetch.py`` (the registry and downloader) from the course repository."""
-    import importlib.util
-    import sys
+    """The dataset registry and fetcher, :mod:`artgen_lite.registry` (kept for older callers)."""
+    from . import registry
 
-    if "artgen_fetch" in sys.modules:
-        return sys.modules["artgen_fetch"]
-    here = Path(__file__).resolve().parent.parent / "data" / "fetch.py"
-    if not here.exists():
-        raise FileNotFoundError(f"{here}: the dataset registry is missing; artgen-lite expects a clone of the course repository")
-    spec = importlib.util.spec_from_file_location("artgen_fetch", here)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["artgen_fetch"] = module
-    spec.loader.exec_module(module)
-    return module
+    return registry
 
 
 def dataset_path(name: str) -> Path:
-    """Local path of a registry dataset, fetched (or copied from the mirror) on first use."""
+    """Local path of a registry dataset, fetched (or copied from the mirror) on first use.
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
+    """
     return _fetch_module().get(name)
 
 
 def load(name: str) -> Haplotypes:
-    """Load a registry dataset as :class:`Haplotypes` (see ``python data/fetch.py list``).
+    """Load a registry dataset as :class:`Haplotypes` (``artgen list`` shows the registry).
+
+    The registry (:mod:`artgen_lite.registry`) knows each dataset's files and how to read them:
 
     ``1000g_805`` : the 5008 x 805 real haplotypes, with panel labels, chromosome and positions.
     ``yelmen_gan_805`` / ``yelmen_rbm_805`` : the paper's released artificial genomes (5000 x 805).
     ``eur_10k`` : 1004 European haplotypes x 10,000 SNPs of chr15 (OCA2/HERC2).
     ``lct`` : 5008 haplotypes x 8076 SNPs of the LCT region (chr2), with panel labels.
     ``chr1_slice`` : 5008 haplotypes x 4296 SNPs of chr1, with panel labels.
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
-    fetch = _fetch_module()
-    if name in ("1000g_805", "yelmen_gan_805", "yelmen_rbm_805"):
-        h = read_hapt(fetch.get(name))
-        h = with_legend(h, fetch.get("legend_805"))
-        if name == "1000g_805":
-            h = attach_panel(h, fetch.get("panel"))
-        h.source = fetch.REGISTRY[name].title
-        return h
-    if name in ("lct", "chr1_slice"):
-        h = read_vcf(fetch.get(name), panel=fetch.get("panel"), multiallelic="drop")
-        h.source = fetch.REGISTRY[name].title
-        return h
-    if name == "eur_10k":
-        h = read_vcf(fetch.get(name), homozygous_as_haploid=True)  # one haplotype per sample, written g|g
-        h.populations = np.full(h.n_haplotypes, "EUR?")
-        h.superpopulations = np.full(h.n_haplotypes, "EUR")
-        h.source = fetch.REGISTRY[name].title
-        return h
-    if name in fetch.REGISTRY:
-        raise DataError(f"dataset {name!r} is not haplotype data; use dataset_path({name!r}) to get its file")
-    raise DataError(f"unknown dataset {name!r}; known: {', '.join(sorted(fetch.REGISTRY))}")
+    registry = _fetch_module()
+    if name not in registry.REGISTRY:
+        raise DataError(f"unknown dataset {name!r}; known: {', '.join(sorted(registry.REGISTRY))}")
+    return registry.load(name)
 
 
 def load_or_simulate(name: str, n_per_population: int = 200, length: int = 1_000_000, seed: int = 0):
     """Load a registry dataset, or fall back to an out-of-Africa simulation when it cannot be had.
 
     Returns ``(haplotypes, banner)`` where ``banner`` is None for real data and otherwise a sentence
-    that the chapter shows at its top (:func:`artgen_lite.plots.banner`), so the fallback is never silent.
+    that the chapter shows at its top (:func:`artgen_lite.plots.banner`), so the fallback is never
+    silent. Any failure to fetch (a :class:`artgen_lite.registry.FetchError`, whatever its cause)
+    gives the fallback; an unknown name is still an error.
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
-    fetch = _fetch_module()
+    registry = _fetch_module()
+    if name not in registry.REGISTRY:
+        raise DataError(f"unknown dataset {name!r}; known: {', '.join(sorted(registry.REGISTRY))}")
     try:
         return load(name), None
-    except fetch.FetchError as exc:
+    except registry.FetchError as exc:
         h = simulate_out_of_africa(n_per_population, length, seed)
         banner = (
             f"The real dataset '{name}' could not be had here ({exc}). This chapter runs on a simulated "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import urllib.error
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from artgen_lite import data
 from artgen_lite.data import DataError, Haplotypes
 
-fetch = data._fetch_module()
+from artgen_lite import registry as fetch  # noqa: E402
 
 
 # ---------------------------------------------------------------- readers and their errors
@@ -99,6 +100,7 @@ def test_checksum_mismatch_deletes_file_and_says_expected_vs_got(tmp_path, monke
     mirror.mkdir(parents=True)
     (mirror / "805_SNP.legend").write_text("id position a0 a1\ncorrupted\n")
     monkeypatch.setenv("ARTGEN_DATA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(fetch, "_download", lambda *a, **k: (_ for _ in ()).throw(urllib.error.URLError("offline")))
     with pytest.raises(fetch.FetchError, match=r"sha256 mismatch, expected 7742730f\w+ but got \w{64}; the file was deleted"):
         fetch.get("legend_805", mirror=tmp_path / "mirror")
     leftovers = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
@@ -148,6 +150,191 @@ def test_mirror_copy_matches_registry(mirror, tmp_path, monkeypatch):
     path = fetch.get("1000g_805", mirror=mirror)
     assert path.stat().st_size == fetch.REGISTRY["1000g_805"].size
     assert fetch._file_sha256(path) == fetch.REGISTRY["1000g_805"].sha256
+
+
+def _offline(*a, **k):
+    raise urllib.error.URLError("Name or service not known")
+
+
+def _serve(payload: bytes, calls: list | None = None):
+    """A stand-in for the downloader that writes ``payload`` (and records the URL)."""
+
+    def download(url, dest, label, timeout=30):
+        if calls is not None:
+            calls.append(url)
+        Path(dest).write_bytes(payload)
+
+    return download
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    """A fresh cache, an empty mirror, and no network unless a test serves bytes."""
+    monkeypatch.setenv("ARTGEN_DATA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("ARTGEN_DATA_MIRROR", str(tmp_path / "mirror"))
+    (tmp_path / "mirror").mkdir()
+    monkeypatch.setattr(fetch, "_download", _offline)
+    return tmp_path
+
+
+def test_html_page_where_a_zip_was_expected_is_a_fetch_error(empty_cache, monkeypatch):
+    monkeypatch.setattr(fetch, "_download", _serve(b"<!DOCTYPE html><html><body>Sign in</body></html>"))
+    with pytest.raises(fetch.FetchError) as err:
+        fetch.get("yelmen_gan_805")
+    msg = str(err.value)
+    assert "'yelmen_gan_805'" in msg and "gitlab.inria.fr" in msg and "got an HTML page" in msg
+
+
+def test_zip_without_its_member_is_a_fetch_error(empty_cache, monkeypatch):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("README.txt", "not the data")
+    monkeypatch.setattr(fetch, "_download", _serve(buf.getvalue()))
+    with pytest.raises(fetch.FetchError, match=r"'yelmen_rbm_805'.*gitlab.*no member '805_SNP_RBM_AG_800Epochs.hapt'"):
+        fetch.get("yelmen_rbm_805")
+
+
+def test_read_only_cache_is_a_fetch_error_naming_the_folder(empty_cache, monkeypatch):
+    cache = empty_cache / "cache"
+    cache.mkdir()
+    cache.chmod(0o555)
+    if os.access(cache, os.W_OK):  # root ignores the mode: refuse the write probe instead
+        def refuse(*a, **k):
+            raise PermissionError(13, "Permission denied", str(cache))
+
+        monkeypatch.setattr(fetch.tempfile, "NamedTemporaryFile", refuse)
+    try:
+        with pytest.raises(fetch.FetchError, match=r"dataset 'legend_805': the cache folder .*cache cannot be written "
+                                                    r"\(PermissionError.*ARTGEN_CACHE"):
+            fetch.get("legend_805")
+    finally:
+        cache.chmod(0o755)
+
+
+def test_mirror_entry_that_is_a_folder_is_reported_and_the_url_tried(empty_cache, monkeypatch):
+    (empty_cache / "mirror" / "yelmen2021" / "805_SNP.legend").mkdir(parents=True)
+    calls = []
+    monkeypatch.setattr(fetch, "_download", lambda url, *a, **k: (calls.append(url), _offline())[1])
+    with pytest.raises(fetch.FetchError) as err:
+        fetch.get("legend_805")
+    msg = str(err.value)
+    assert "805_SNP.legend is a folder, not a file" in msg and "'legend_805'" in msg
+    assert calls == [fetch.REGISTRY["legend_805"].urls[0].where]
+
+
+class _Response:
+    """Enough of an HTTP response for ``_download``: headers and a readable body."""
+
+    def __init__(self, body: bytes, length: str | None):
+        import io
+
+        self._body = io.BytesIO(body)
+        self.headers = {} if length is None else {"Content-Length": length}
+
+    def read(self, n=-1):
+        return self._body.read(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_malformed_content_length_is_ignored_and_the_checksum_decides(mirror, empty_cache, monkeypatch):
+    good = (mirror / "yelmen2021" / "805_SNP.legend").read_bytes()
+    monkeypatch.undo()  # the real downloader, with a fake connection
+    monkeypatch.setenv("ARTGEN_DATA_CACHE", str(empty_cache / "cache"))
+    monkeypatch.setenv("ARTGEN_DATA_MIRROR", str(empty_cache / "mirror"))
+    monkeypatch.setattr(fetch.urllib.request, "urlopen", lambda req, timeout=30: _Response(good, "23,357 bytes"))
+    path = fetch.get("legend_805")
+    assert fetch._file_sha256(path) == fetch.REGISTRY["legend_805"].sha256
+
+
+def test_body_shorter_than_content_length_is_a_truncated_download(empty_cache, monkeypatch):
+    monkeypatch.undo()
+    monkeypatch.setenv("ARTGEN_DATA_CACHE", str(empty_cache / "cache"))
+    monkeypatch.setenv("ARTGEN_DATA_MIRROR", str(empty_cache / "mirror"))
+    monkeypatch.setattr(fetch.urllib.request, "urlopen", lambda req, timeout=30: _Response(b"id position", "23357"))
+    with pytest.raises(fetch.FetchError, match=r"'legend_805'.*truncated download: 11 of 23,357 bytes"):
+        fetch.get("legend_805")
+    assert [p for p in (empty_cache / "cache").rglob("*") if p.is_file()] == []
+
+
+def test_corrupt_mirror_copy_does_not_stop_the_url(mirror, empty_cache, monkeypatch):
+    good = (mirror / "yelmen2021" / "805_SNP.legend").read_bytes()
+    (empty_cache / "mirror" / "yelmen2021").mkdir()
+    (empty_cache / "mirror" / "yelmen2021" / "805_SNP.legend").write_bytes(good[:-100])
+    calls = []
+    monkeypatch.setattr(fetch, "_download", _serve(good, calls))
+    path = fetch.get("legend_805")
+    assert calls == [fetch.REGISTRY["legend_805"].urls[0].where]
+    assert fetch._file_sha256(path) == fetch.REGISTRY["legend_805"].sha256
+
+
+def test_truncated_gzip_in_the_mirror_is_reported_and_the_url_used(empty_cache, monkeypatch):
+    import hashlib
+
+    text = b"chrom\tstart\tend\n" * 2000
+    packed = gzip.compress(text)
+    fake = fetch.Dataset(
+        name="fake_gz", title="a gzipped test file", filename="fake.txt", sha256=hashlib.sha256(text).hexdigest(),
+        size=len(text), licence="test", citation="test",
+        urls=(fetch.Source("https://example.org/fake.txt.gz", None, "gunzip"),),
+        mirror=fetch.Source("test/fake.txt.gz", None, "gunzip"),
+    )
+    monkeypatch.setitem(fetch.REGISTRY, "fake_gz", fake)
+    (empty_cache / "mirror" / "test").mkdir()
+    (empty_cache / "mirror" / "test" / "fake.txt.gz").write_bytes(packed[: len(packed) // 2])
+    monkeypatch.setattr(fetch, "_download", _offline)
+    with pytest.raises(fetch.FetchError) as err:
+        fetch.get("fake_gz")
+    msg = str(err.value)
+    assert "'fake_gz'" in msg and "fake.txt.gz is unusable (EOFError" in msg and "example.org" in msg
+    monkeypatch.setattr(fetch, "_download", _serve(packed))
+    assert fetch.get("fake_gz").read_bytes() == text
+
+
+def test_load_or_simulate_falls_back_on_a_bad_zip(empty_cache, monkeypatch):
+    monkeypatch.setattr(fetch, "_download", _serve(b"<html>moved</html>"))
+    h, banner = data.load_or_simulate("yelmen_gan_805", n_per_population=20, length=200_000, seed=1)
+    assert h.simulated and "could not be had" in banner and "HTML page" in banner
+
+
+def test_cache_outside_a_clone_is_the_user_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("ARTGEN_DATA_CACHE", raising=False)
+    monkeypatch.delenv("ARTGEN_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert fetch.in_clone()
+    assert fetch.cache_dir() == Path(fetch.__file__).resolve().parent.parent / "data" / "cache"
+    monkeypatch.setattr(fetch, "in_clone", lambda: False)
+    assert fetch.cache_dir() == tmp_path / "xdg" / "artgen-lite"
+    monkeypatch.setenv("ARTGEN_CACHE", str(tmp_path / "mine"))
+    assert fetch.cache_dir() == tmp_path / "mine"
+
+
+def test_fetch_script_runs_on_the_standard_library_alone(tmp_path):
+    import subprocess
+    import sys
+
+    script = Path(fetch.__file__).resolve().parent.parent / "data" / "fetch.py"
+    out = subprocess.run([sys.executable, "-I", "-S", str(script), "list"], capture_output=True, text=True,
+                         env={"ARTGEN_DATA_CACHE": str(tmp_path)}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[:2] == ["1000g_805", "-"]
+    assert len(out.stdout.splitlines()) == len(fetch.REGISTRY)
+
+
+def test_every_haplotype_dataset_has_a_reader_and_its_needs(mirror):
+    readers = {n: d.reader for n, d in fetch.REGISTRY.items() if d.reader is not None}
+    assert set(readers) == {"1000g_805", "yelmen_gan_805", "yelmen_rbm_805", "eur_10k", "lct", "chr1_slice"}
+    for n, r in readers.items():
+        assert set(fetch.REGISTRY[n].needs) == set(r.needs) <= set(fetch.REGISTRY)
+    with pytest.raises(DataError, match="'genes_b38' is not haplotype data"):
+        data.load("genes_b38")
 
 
 # ---------------------------------------------------------------- the real data

@@ -1,0 +1,495 @@
+"""The ``artgen`` command line: fetch data, split a VCF, train a model, sample artificial genomes, judge them.
+
+Explained in the chapter "Your own data" (notebooks/13_your_own_data)::
+
+    artgen list
+    artgen fetch chr1_slice --mirror DIR
+    artgen split --vcf cohort.vcf.gz --panel panel.txt --out-train train.vcf.gz --out-test test.vcf.gz
+    artgen train --vcf train.vcf.gz --model crbm --scale course --out crbm.pt
+    artgen sample crbm.pt -n 1000 --out ags.vcf.gz
+    artgen evaluate --train train.vcf.gz --test test.vcf.gz --synthetic ags.vcf.gz --out report/
+
+Every subcommand has ``--help``. Errors a user can cause (a missing file, a bad region, an unknown
+dataset, a VCF the readers refuse...) are printed as one line on stderr, with exit code 1 (2 for a
+bad command line); ``ARTGEN_DEBUG=1`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["main", "build_model", "MODELS", "save_cli_model", "load_cli_model"]
+
+MODELS = ("rbm", "gan", "vae", "crbm", "convwgan", "pcagan")
+SCALES = ("smoke", "course", "paper")
+CLI_FORMAT = "artgen_lite.cli/1"
+
+# Settings per model and scale. ``course`` is each class's defaults; ``paper`` the values the
+# model's docstring gives as the paper's (in brackets there, or named in its text); ``smoke``
+# trains in seconds on a few thousand haplotypes x a few thousand SNPs (CI, first tries).
+_SETTINGS = {
+    "rbm": {
+        "smoke": dict(n_hidden=16, k=2, epochs=2, batch_size=256),
+        "course": {},
+        # Yelmen et al. 2021: PCD with ReLU hidden units, 800 epochs (the released 805-SNP AGs)
+        "paper": dict(method="pcd", hidden="relu", epochs=800, batch_size=32),
+    },
+    "gan": {
+        "smoke": dict(variant="improved", epochs=1, latent_dim=16, batch_size=256),
+        "course": {},
+        # Yelmen et al. 2021: the original GAN, 20,000 epochs (the released 805-SNP AGs)
+        "paper": dict(variant="original", epochs=20_000),
+    },
+    "vae": {
+        "smoke": dict(depth=2, width=32, epochs=2, patience=2, batch_size=256),
+        "course": {},
+        # popvae (Battey et al. 2021): depth 6, width 128, 500 epochs, patience 50
+        "paper": dict(depth=6, width=128, latent_dim=2, epochs=500, patience=50, batch_size=32),
+    },
+    "crbm": {
+        "smoke": dict(n_hidden=16, k=2, epochs=2, batch_size=256),
+        "course": {},
+        # Yelmen et al. 2023: lr 1e-3, k 50, 2000 hidden units, 20,000 epochs (GPUs)
+        "paper": dict(lr=1e-3, k=50, n_hidden=2000, epochs=20_000, lr_decay=False),
+    },
+    "convwgan": {
+        "smoke": dict(epochs=1, batch_size=480, n_critic=1),
+        "course": {},
+        # Yelmen et al. 2023 (bracketed values of the class docstring); epochs were chosen by eye
+        "paper": dict(channels=10, fold=1, noise_dim=2, n_critic=10, lr_g=5e-4, lr_c=5e-4, label_noise=0.1,
+                      af_init=False, output_gain=1.0, ema=0.0),
+    },
+    "pcagan": {
+        "smoke": dict(n_components=16, hidden=32, epochs=2, batch_size=256, n_critic=1),
+        "course": {},
+        # Szatkownik et al. 2024 give no settings the class does not already default to
+        "paper": {},
+    },
+}
+
+
+class UserError(Exception):
+    """An error in what the user asked for: printed as one line, exit code 1.
+
+    Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    """
+
+
+def _model_class(name: str):
+    from . import models
+
+    classes = {"rbm": models.RBM, "gan": models.GAN, "vae": models.VAE, "crbm": models.CRBM,
+               "convwgan": models.ConvWGAN, "pcagan": models.PCAGAN}
+    if name not in classes:
+        raise UserError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    return classes[name]
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; ``cuda`` without a GPU is an error.
+
+    Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    """
+    import torch
+
+    if device not in ("auto", "cpu", "cuda"):
+        raise UserError(f"--device must be auto, cpu or cuda; got {device!r}")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda was asked for but torch sees no CUDA GPU (use --device cpu or auto)")
+    return device
+
+
+def build_model(name: str, scale: str = "course", seed: int = 0, device: str = "auto"):
+    """A model of the book (``rbm``, ``gan``, ``vae``, ``crbm``, ``convwgan``, ``pcagan``) at a scale.
+
+    ``smoke`` trains in seconds (a check that everything runs, not a usable model); ``course`` is
+    the class defaults; ``paper`` the settings each model's docstring gives as the paper's (hours,
+    a GPU helps). ``device`` is passed only to classes that take one; asking a CPU-only class for
+    ``cuda`` is refused. Used by ``artgen train``; explained in the chapter "Your own data"
+    (notebooks/13_your_own_data).
+    """
+    if scale not in SCALES:
+        raise UserError(f"--scale must be one of {', '.join(SCALES)}; got {scale!r}")
+    klass = _model_class(name)
+    settings = dict(_SETTINGS[name][scale], seed=int(seed))
+    accepted = inspect.signature(klass).parameters
+    resolved = resolve_device(device)
+    if "device" in accepted:
+        settings["device"] = resolved
+    elif resolved != "cpu":
+        if device == "cuda":
+            raise UserError(f"the {klass.__name__} of this version runs on the CPU only; use --device cpu")
+    return klass(**settings)
+
+
+# --------------------------------------------------------------------------------------------
+# Model files of the command line: the model plus the columns of the VCF it was trained on
+# --------------------------------------------------------------------------------------------
+
+
+def save_cli_model(model, h, path, info: dict) -> Path:
+    """Write ``model`` with the SNP columns of ``h`` (chrom, positions, REF, ALT) and ``info`` to ``path``.
+
+    The file is one ``torch.save`` dict: the model's own file (as written by ``model.save``) as
+    bytes, the columns as lists, and ``info`` (source VCF, region, scale, seed...). It loads with
+    ``weights_only=True``. Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    """
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".artgen-") as tmp:
+        inner = Path(tmp) / "model.pt"
+        model.save(inner)
+        payload = {
+            "format": CLI_FORMAT,
+            "model_file": inner.read_bytes(),
+            "columns": {
+                "chrom": [str(c) for c in h.chrom],
+                "positions": [int(p) for p in h.positions],
+                "ref": [str(a) for a in h.ref],
+                "alt": [str(a) for a in h.alt],
+            },
+            "info": dict(info),
+        }
+        out = Path(tmp) / "out.pt"
+        torch.save(payload, out)
+        os.replace(out, path)
+    return path
+
+
+def load_cli_model(path):
+    """Read a file written by :func:`save_cli_model`: ``(model, columns, info)``.
+
+    Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    """
+    import torch
+
+    from .models import GenerativeModel
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such model file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
+        raise UserError(f"{path}: not a model file written by 'artgen train' ({type(exc).__name__})") from exc
+    if not isinstance(payload, dict) or payload.get("format") != CLI_FORMAT:
+        hint = " (it is a bare model.save() file, without the VCF columns)" if isinstance(payload, dict) and \
+            str(payload.get("format", "")).startswith("artgen_lite.models") else ""
+        raise UserError(f"{path}: not a model file written by 'artgen train'{hint}")
+    with tempfile.TemporaryDirectory(prefix="artgen-") as tmp:
+        inner = Path(tmp) / "model.pt"
+        inner.write_bytes(payload["model_file"])
+        model = GenerativeModel.load(inner)
+    return model, payload["columns"], payload.get("info", {})
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _parse_region(region: str | None) -> str | None:
+    """Check ``CHR:START-END`` (or ``CHR``) and return it in the form the VCF reader takes."""
+    if region is None:
+        return None
+    chrom, _, span = region.partition(":")
+    if not chrom:
+        raise UserError(f"--region {region!r}: expected CHR:START-END, e.g. 2:136400000-136700000")
+    if span:
+        start, sep, end = span.replace(",", "").partition("-")
+        if not (sep and start.isdigit() and end.isdigit() and 0 < int(start) <= int(end)):
+            raise UserError(f"--region {region!r}: expected CHR:START-END with 0 < START <= END")
+        return f"{chrom}:{int(start)}-{int(end)}"
+    return chrom
+
+
+def _read(path, region=None, panel=None, what="--vcf"):
+    from . import data
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{what} {path}: no such file")
+    import warnings
+
+    with warnings.catch_warnings():
+        # scikit-allel warns when a region is read from a file without an index (it then scans it)
+        warnings.filterwarnings("ignore", message=".*tabix.*", category=UserWarning)
+        h = data.read_vcf(path, panel=panel, region=_parse_region(region), multiallelic="drop")
+    if h.n_snps == 0 or h.n_haplotypes == 0:
+        raise UserError(f"{what} {path}: no biallelic SNPs{' in ' + region if region else ''}")
+    if h.positions is None or h.chrom is None:
+        raise UserError(f"{what} {path}: the reader returned no positions")
+    return h
+
+
+def _individual_order(h):
+    """Rows regrouped so that the two haplotypes of an individual (``X_A``, ``X_B``) sit side by side."""
+    import numpy as np
+
+    ids = np.asarray(h.sample_ids).astype(str)
+    base = np.array([s[:-2] if s.endswith(("_A", "_B")) else s for s in ids])
+    order = np.lexsort((ids, base))
+    return h.rows(order)
+
+
+def _write_haplotypes(h, path, prefix="AG_"):
+    from . import data
+
+    path = Path(path)
+    data.write_vcf(h, path, sample_prefix=prefix)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Subcommands
+# --------------------------------------------------------------------------------------------
+
+
+def cmd_list(args) -> int:
+    from . import registry
+
+    for name, here, title in registry.list_datasets():
+        kind = "haplotypes" if registry.REGISTRY[name].reader is not None else "file"
+        print(f"{name:20s} {here:7s} {kind:10s} {title}")
+    print(f"# cache: {registry.cache_dir()}", file=sys.stderr)
+    return 0
+
+
+def cmd_fetch(args) -> int:
+    from . import registry
+
+    names = list(registry.REGISTRY) if args.names == ["all"] else args.names
+    unknown = [n for n in names if n not in registry.REGISTRY]
+    if unknown:
+        raise UserError(f"unknown dataset {unknown[0]!r}; known: {', '.join(registry.REGISTRY)} (or 'all')")
+    failed = 0
+    for name in names:
+        try:
+            for n, p in registry.get_with_needs(name, mirror=args.mirror, quiet=True).items():
+                print(f"{n}\t{p}")
+        except registry.FetchError as exc:
+            _say(f"artgen fetch: error: {exc}")
+            failed += 1
+    return 1 if failed else 0
+
+
+def cmd_split(args) -> int:
+    from . import data
+
+    if not 0 < args.test_fraction < 1:
+        raise UserError(f"--test-fraction must be between 0 and 1; got {args.test_fraction}")
+    if args.panel is not None and not Path(args.panel).is_file():
+        raise UserError(f"--panel {args.panel}: no such file")
+    h = _read(args.vcf, args.region, panel=args.panel)
+    train, test = data.train_test_split(h, test_fraction=args.test_fraction, seed=args.seed)
+    train, test = _individual_order(train), _individual_order(test)
+    for part, out in ((train, args.out_train), (test, args.out_test)):
+        _write_haplotypes(part, out, prefix="S_")
+    strat = "stratified by population" if h.populations is not None else "not stratified (no --panel)"
+    _say(f"split {h.n_haplotypes} haplotypes x {h.n_snps} SNPs into {train.n_haplotypes} train and "
+         f"{test.n_haplotypes} test haplotypes ({strat}, individuals kept whole, seed {args.seed})")
+    print(f"{args.out_train}\n{args.out_test}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    import numpy as np
+    import torch
+
+    from . import __version__
+
+    model = build_model(args.model, args.scale, args.seed, args.device)
+    h = _read(args.vcf, args.region)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    _say(f"training {type(model).__name__} ({args.scale} scale, seed {args.seed}) on {h.n_haplotypes} haplotypes "
+         f"x {h.n_snps} SNPs of {Path(args.vcf).name}")
+    t0 = time.perf_counter()
+    model.fit(h.X, progress=not args.quiet and sys.stderr.isatty())
+    seconds = time.perf_counter() - t0
+    info = {
+        "model": args.model, "class": type(model).__name__, "scale": args.scale, "seed": int(args.seed),
+        "vcf": str(Path(args.vcf).name), "region": args.region or "", "n_haplotypes": int(h.n_haplotypes),
+        "n_snps": int(h.n_snps), "train_time_s": float(seconds), "artgen_lite": __version__,
+        "alt_frequency": float(np.mean(h.X)),
+    }
+    save_cli_model(model, h, args.out, info)
+    _say(f"trained in {seconds:.1f} s; {model.n_parameters:,} parameters; written to {args.out}")
+    print(args.out)
+    return 0
+
+
+def cmd_sample(args) -> int:
+    import numpy as np
+
+    from . import data
+
+    if args.n < 2 or args.n % 2:
+        raise UserError(f"-n must be an even number >= 2 (two haplotypes per artificial individual); got {args.n}")
+    model, cols, info = load_cli_model(args.model)
+    X = model.sample(args.n, seed=args.seed)
+    ids = np.array([f"AG_{i // 2 + 1}_{'AB'[i % 2]}" for i in range(args.n)])
+    h = data.Haplotypes(
+        X=X, sample_ids=ids, chrom=np.array(cols["chrom"]), positions=np.array(cols["positions"], dtype=np.int64),
+        ref=np.array(cols["ref"]), alt=np.array(cols["alt"]),
+        source=f"artgen sample: {info.get('class', '?')} ({info.get('scale', '?')} scale, training seed "
+               f"{info.get('seed', '?')}), sample seed {args.seed}",
+        meta={"model": info.get("class"), "model_file": Path(args.model).name, "scale": info.get("scale"),
+              "train_seed": info.get("seed"), "sample_seed": int(args.seed)},
+    )
+    _write_haplotypes(h, args.out, prefix="AG_")
+    _say(f"wrote {args.n} artificial haplotypes ({args.n // 2} individuals) x {h.n_snps} SNPs to {args.out}")
+    print(args.out)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from . import report
+
+    sets = {}
+    for what in ("train", "test", "synthetic"):
+        sets[what] = _read(getattr(args, what), what=f"--{what}")
+    if args.max_haplotypes is not None:
+        import numpy as np
+
+        if args.max_haplotypes < 2:
+            raise UserError(f"--max-haplotypes must be at least 2; got {args.max_haplotypes}")
+        rng = np.random.default_rng(args.seed)
+        for what, h in sets.items():
+            if h.n_haplotypes > args.max_haplotypes:
+                sets[what] = h.rows(np.sort(rng.choice(h.n_haplotypes, args.max_haplotypes, replace=False)))
+    report.write_report(sets["train"], sets["test"], sets["synthetic"], args.out, seed=args.seed,
+                        n_eval=args.n_eval, progress=not args.quiet,
+                        names={k: str(getattr(args, k)) for k in sets})
+    print(Path(args.out) / "report.html")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Parser and entry point
+# --------------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(
+        prog="artgen",
+        description="Train generative models on your own phased VCF, write artificial genomes (AGs) as VCF, "
+                    "and judge them (artgen-lite; the book's chapter 'Your own data').",
+    )
+    p.add_argument("--version", action="version", version=f"artgen-lite {__version__}")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("list", help="list the datasets of the registry",
+                       description="List the registry's datasets: name, whether cached here, kind and title.")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("fetch", help="get datasets (with the files they need)",
+                       description="Fetch registry datasets into the cache (a mirror folder first, then the URL) "
+                                   "and print their paths. 'all' fetches everything.")
+    s.add_argument("names", nargs="+", metavar="NAME", help="dataset name(s) from 'artgen list', or 'all'")
+    s.add_argument("--mirror", metavar="DIR", help="a local folder laid out as the registry's mirror paths "
+                   "(default: $ARTGEN_DATA_MIRROR)")
+    s.set_defaults(func=cmd_fetch)
+
+    s = sub.add_parser("split", help="split a VCF into training and held-out haplotypes",
+                       description="Split the haplotypes of a phased VCF into train and test sets, by individual "
+                                   "(both haplotypes on one side), stratified by population when --panel is given.")
+    s.add_argument("--vcf", required=True, metavar="IN.vcf.gz", help="phased, biallelic VCF (multi-allelic records are dropped)")
+    s.add_argument("--region", metavar="CHR:START-END", help="keep this region only (the VCF needs an index)")
+    s.add_argument("--test-fraction", type=float, default=0.2, metavar="F", help="share of individuals held out (default 0.2)")
+    s.add_argument("--panel", metavar="PANEL", help="sample panel (columns sample, pop, super_pop; 1000 Genomes format)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the shuffle (default 0)")
+    s.add_argument("--out-train", required=True, metavar="TRAIN.vcf.gz")
+    s.add_argument("--out-test", required=True, metavar="TEST.vcf.gz")
+    s.set_defaults(func=cmd_split)
+
+    s = sub.add_parser("train", help="train a generative model on a VCF",
+                       description="Train one of the book's models on the haplotypes of a phased VCF and save it "
+                                   "with the VCF's SNP columns (for 'artgen sample').")
+    s.add_argument("--vcf", required=True, metavar="TRAIN.vcf.gz")
+    s.add_argument("--region", metavar="CHR:START-END", help="train on this region only (the VCF needs an index)")
+    s.add_argument("--model", required=True, choices=MODELS, help="which model (crbm holds best across regions so far)")
+    s.add_argument("--scale", choices=SCALES, default="course",
+                   help="smoke: seconds, a check only; course: the book's settings (default); paper: the papers' (hours)")
+    s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to train (default auto)")
+    s.add_argument("--seed", type=int, default=0, help="seed of initialisation and training (default 0)")
+    s.add_argument("--threads", type=int, default=0,
+                   help="torch CPU threads (default: torch's choice; 1 is fastest on a busy machine)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--out", required=True, metavar="MODEL.pt")
+    s.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("sample", help="write artificial genomes from a trained model as VCF",
+                       description="Draw N artificial haplotypes from a model written by 'artgen train' and write "
+                                   "them as a phased VCF (N/2 individuals AG_1, AG_2, ...) with the training VCF's "
+                                   "chromosome, positions and alleles.")
+    s.add_argument("model", metavar="MODEL.pt")
+    s.add_argument("-n", type=int, required=True, metavar="N", help="number of haplotypes (even)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the sampler (default 0)")
+    s.add_argument("--out", required=True, metavar="AGS.vcf.gz")
+    s.set_defaults(func=cmd_sample)
+
+    s = sub.add_parser("evaluate", help="judge artificial genomes against training and held-out data",
+                       description="Score synthetic haplotypes against the training and held-out haplotypes (same "
+                                   "SNPs): scorecard.csv, report.md and report.html with the book's assessment "
+                                   "figures (PCA, allele frequencies, LD, LD decay, AATS, privacy) as PNG.")
+    s.add_argument("--train", required=True, metavar="TRAIN.vcf.gz")
+    s.add_argument("--test", required=True, metavar="TEST.vcf.gz")
+    s.add_argument("--synthetic", required=True, metavar="AGS.vcf.gz")
+    s.add_argument("--out", required=True, metavar="REPORT_DIR")
+    s.add_argument("--seed", type=int, default=0, help="seed of the subsamples (default 0)")
+    s.add_argument("--n-eval", type=int, default=None, metavar="N",
+                   help="haplotypes per set for the nearest-neighbour metrics (default: the smallest set)")
+    s.add_argument("--max-haplotypes", type=int, default=None, metavar="N",
+                   help="score on at most N haplotypes of each set, a seeded subsample (large cohorts; default: all)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_evaluate)
+    return p
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``artgen`` console script; returns the exit code.
+
+    Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from . import registry
+    from .data import DataError
+
+    user_errors = (UserError, DataError, registry.FetchError, FileNotFoundError, PermissionError,
+                   IsADirectoryError, NotADirectoryError, ValueError, KeyError)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        _say(f"artgen {args.cmd}: interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line, not a traceback, unless ARTGEN_DEBUG is set
+        if os.environ.get("ARTGEN_DEBUG"):
+            raise
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        kind = "error" if isinstance(exc, user_errors) else f"internal error ({type(exc).__name__}; "\
+            "ARTGEN_DEBUG=1 shows the traceback)"
+        _say(f"artgen {args.cmd}: {kind}: {' '.join(str(msg).split())}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

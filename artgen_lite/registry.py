@@ -1,0 +1,591 @@
+"""The dataset registry and fetcher of artgen-lite: which files each dataset has, where they come from, and how to read them.
+
+Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes) and used
+by the command line of the chapter "Your own data" (notebooks/13_your_own_data): ``artgen list``,
+``artgen fetch NAME [--mirror DIR]``.
+
+Where files come from, in order: a mirror folder (``mirror=`` / ``--mirror DIR`` or the
+``ARTGEN_DATA_MIRROR`` environment variable, laid out as the registry's mirror paths), then the
+canonical public URL. A mirror copy that is missing, a folder, or damaged does not stop the URL from
+being tried. Every file is checked against its sha256; a download is written to a temporary folder
+and renamed only once it is verified, so an interrupted run leaves nothing half-written. Every
+failure, whatever its cause (network, checksum, a zip that is an HTML page, a read-only cache...),
+is raised as one :class:`FetchError` that names the dataset and each source tried.
+
+Where files land (:func:`cache_dir`): ``$ARTGEN_DATA_CACHE`` (or ``$ARTGEN_CACHE``) when set; else
+``data/cache/`` when this package sits in a clone of the course repository; else the user cache
+folder ``$XDG_CACHE_HOME/artgen-lite`` (default ``~/.cache/artgen-lite``).
+
+Only the Python standard library is imported at module level, so ``data/fetch.py`` can load this
+file by path before the course environment exists. Reading a dataset (:func:`load`) imports
+:mod:`artgen_lite.data`, which needs numpy and pandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import urllib.request
+import zipfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+__all__ = [
+    "FetchError", "Source", "Reader", "Dataset", "REGISTRY",
+    "cache_dir", "mirror_dir", "get", "get_with_needs", "load", "list_datasets", "main",
+]
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+GITLAB = "https://gitlab.inria.fr/ml_genetics/public/artificial_genomes/-/raw/29c1ef7cf242e842df4360abae2eebeec995f40e"
+GITHUB_RAW = "https://raw.githubusercontent.com"
+
+YELMEN_2021 = "Yelmen B. et al. (2021) Creating artificial human genomes using generative neural networks. PLoS Genet 17(2): e1009303"
+KG_2015 = "The 1000 Genomes Project Consortium (2015) A global reference for human genetic variation. Nature 526: 68-74"
+
+
+class FetchError(RuntimeError):
+    """A dataset could not be had: the message names the dataset and what went wrong with each source.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place a file can come from. ``unpack`` is None, ``'zip:MEMBER'`` or ``'gunzip'``.
+
+    ``sha256`` is of the bytes as they arrive (before unpacking), or None where only the unpacked
+    file's checksum is known (then the dataset's own sha256 is the check).
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+
+    where: str
+    sha256: str | None = None
+    unpack: str | None = None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """How a haplotype dataset is read into :class:`artgen_lite.data.Haplotypes`.
+
+    ``kind`` is ``"hapt"`` or ``"vcf"``; ``legend`` and ``panel`` name the registry datasets that
+    give the SNP columns and the population labels; ``multiallelic`` and ``homozygous_as_haploid``
+    are passed to ``read_vcf``;
+    ``labels`` = ``(population, superpopulation)`` given to every row when there is no panel.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+
+    kind: str
+    legend: str | None = None
+    panel: str | None = None
+    multiallelic: str = "error"
+    labels: tuple[str, str] | None = None
+    homozygous_as_haploid: bool = False  # one haplotype per sample, written as g|g
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return tuple(n for n in (self.legend, self.panel) if n)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One registry entry: file name, checksum, size, licence, citation, sources and reader (or None).
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+
+    name: str
+    title: str
+    filename: str
+    sha256: str
+    size: int
+    licence: str
+    citation: str
+    urls: tuple[Source, ...]
+    mirror: Source
+    note: str = ""
+    needs: tuple[str, ...] = field(default_factory=tuple)
+    reader: Reader | None = None
+
+
+def _yelmen(name, title, filename, sha, size, url_src, mirror_src, note=""):
+    return Dataset(
+        name=name, title=title, filename=filename, sha256=sha, size=size,
+        licence="Paper CC BY 4.0 (PLOS); no licence file upstream; genotypes from 1000 Genomes phase 3 (open access)",
+        citation=YELMEN_2021, urls=(url_src,), mirror=mirror_src, note=note,
+    )
+
+
+REGISTRY: dict[str, Dataset] = {}
+
+
+def _register(*datasets: Dataset) -> None:
+    for d in datasets:
+        REGISTRY[d.name] = d
+
+
+_register(
+    _yelmen(
+        "1000g_805", "1000 Genomes 805-SNP haplotypes (Yelmen et al. 2021)", "805_SNP_1000G_real.hapt",
+        "ab533d2d6fccf938f8c7ddc440624dd7cd840ed32761a3fd1919ee647b2a0b92", 8_138_000,
+        Source(f"{GITLAB}/1000G_real_genomes/805_SNP_1000G_real.hapt"),
+        Source("yelmen2021/805_SNP_1000G_real.hapt.zip",
+               "f580db0d9a3694ffb5cb0ae1db4c835ee3f3dd5eb49c71a6901b0984e01a6759", "zip:805_SNP_1000G_real.hapt"),
+        note="5008 haplotypes of the 2504 phase-3 individuals (panel order), 805 SNPs on all autosomes. 1 = ALT (a1) of the legend.",
+    ),
+    _yelmen(
+        "yelmen_gan_805", "Released GAN artificial genomes, 805 SNPs, 20,000 epochs (Yelmen et al. 2021)",
+        "805_SNP_GAN_AG_20000epochs.hapt",
+        "8ea7ab018f6ccfbf41c7c3b832ae1d56d70a5db09d069d502830de057bc9ecba", 8_098_890,
+        Source(f"{GITLAB}/GAN_AGs/805_SNP_GAN_AG_20000epochs.hapt.zip?inline=false", None, "zip:805_SNP_GAN_AG_20000epochs.hapt"),
+        Source("yelmen2021/805_SNP_GAN_AG_20000epochs.hapt.zip",
+               "e5bc1925e3b9e55f56119f186678c2c403bd69a3a187e7ff19378fb57184a8ad", "zip:805_SNP_GAN_AG_20000epochs.hapt"),
+    ),
+    _yelmen(
+        "yelmen_rbm_805", "Released RBM artificial genomes, 805 SNPs, 800 epochs (Yelmen et al. 2021)",
+        "805_SNP_RBM_AG_800Epochs.hapt",
+        "eec664ce0b8cd7c23083f43f1b52851fa947b5969448d40ba7ba05f34e07a7b5", 8_098_890,
+        Source(f"{GITLAB}/RBM_AGs/805_SNP_RBM_AG_800Epochs.hapt.zip?inline=false", None, "zip:805_SNP_RBM_AG_800Epochs.hapt"),
+        Source("yelmen2021/805_SNP_RBM_AG_800Epochs.hapt.zip",
+               "bd14bdae6aca480470c00e505729debb546cdd233fd8035cfae84c30e434906a", "zip:805_SNP_RBM_AG_800Epochs.hapt"),
+    ),
+    _yelmen(
+        "legend_805", "Legend of the 805 SNPs (id position a0 a1, GRCh37)", "805_SNP.legend",
+        "7742730ff31480e4a2232ca5e219bbf1ec874b18e7562408768e10ec96e5e956", 23_357,
+        Source(f"{GITLAB}/1000G_real_genomes/805_SNP.legend"),
+        Source("yelmen2021/805_SNP.legend"),
+        note="The GitLab path is inferred from the folder layout of public copies.",
+    ),
+    _yelmen(
+        "legend_10k", "Legend of the 10K SNPs, chr15:27.38-29.63 Mb (GRCh37)", "10k_SNP.legend",
+        "549835bb36645ba789dcf31507ed59a766c2c8e7570121c7f5fa8723161b0b0d", 290_018,
+        Source(f"{GITLAB}/1000G_real_genomes/10k_SNP.legend"),
+        Source("yelmen2021/10k_SNP.legend"),
+        note="The GitLab path is inferred from the folder layout of public copies.",
+    ),
+    Dataset(
+        "eur_10k", "1004 European haplotypes x 10,000 SNPs, chr15 OCA2/HERC2 (third-party VCF of the 10K data)",
+        "10K_real_eur.vcf.gz", "254a0f045037de63287a40d318411e4dedf4ea4df9318144b909b1e64cfb1fe9", 990_926,
+        "No licence found in the repository; genotypes from 1000 Genomes phase 3 (open access)",
+        YELMEN_2021 + "; VCF by prateekanand2/genetic_pc",
+        (Source(f"{GITHUB_RAW}/prateekanand2/genetic_pc/030e6765c423049f259495cf67fe278725df3d9a/aux/10K_real_eur.vcf.gz"),),
+        Source("yelmen2021/10K_real_eur.vcf.gz"),
+        note="A third-party derivative: each 'sample' is one haplotype written g|g; sample ids are unknown.",
+    ),
+    Dataset(
+        "panel", "1000 Genomes phase 3 sample panel (2504 individuals, 26 populations)",
+        "integrated_call_samples_v3.20130502.ALL.panel",
+        "0fdfdc392ee0480b3e321b6bf28f64afa1983db314f79bd412498490dc7a0f4b", 55_154,
+        "1000 Genomes data: open access", KG_2015,
+        (Source(f"{GITHUB_RAW}/boxiangliu/locuscompare/f6a3a6ef44163cfbd05d01cdbf666f12893cb5fb/data/integrated_call_samples_v3.20130502.ALL.panel"),),
+        Source("1000g/integrated_call_samples_v3.20130502.ALL.panel"),
+        note="Original: ftp.1000genomes.ebi.ac.uk/vol1/ftp/release/20130502/ (may differ byte-wise, trailing tabs), so the exact copy is fetched.",
+    ),
+    Dataset(
+        "lct", "1000 Genomes phase 3, LCT/MCM6 region chr2:136.40-136.70 Mb (8076 SNPs x 5008 haplotypes)",
+        "1kg_phase3_chr2_LCT_136401418-136699902.vcf.gz",
+        "453502a1bb0a0cd83c60ffe6c55ca1d92efde853a0d895e4dfddf24dfa8fa481", 1_147_578,
+        "GPL-3 (Ravages R package); genotypes from 1000 Genomes phase 3", KG_2015 + "; Ravages R package (genostats/Ravages)",
+        (),
+        Source("1000g/1kg_phase3_chr2_LCT_136401418-136699902.vcf.gz"),
+        note=("Converted: the only public origin is the R data file LCT.haplotypes.rda in genostats/Ravages @ 9e7919ef, "
+              "converted to VCF (REF=A1, ALT=A2). It is available from a mirror only; see ../shared/data/SOURCES.md."),
+    ),
+    Dataset(
+        "chr1_slice", "1000 Genomes phase 3, chr1:11,697,036-11,836,540 (4296 SNPs x 5008 haplotypes)",
+        "1kg_phase3_chr1_11697036-11836540.vcf.gz",
+        "c1d66e6dbbfeeee3781af8bce86d69f54cae47a4fafc52e0a8cf5090b3b2be26", 832_334,
+        "MIT (genotype_plot repository); genotypes from 1000 Genomes phase 3", KG_2015,
+        (Source(f"{GITHUB_RAW}/JimWhiting91/genotype_plot/8a1e48178fcfd5dc9287112dc7038fcf03e5d28c/inst/example.vcf.gz"),),
+        Source("1000g/1kg_phase3_chr1_11697036-11836540.vcf.gz"),
+    ),
+    Dataset(
+        "hg38_chr2_slice", "hg38 chr2:1-2,333,275 reference sequence (bgzipped FASTA, soft-masked)",
+        "hg38_chr2_1-2333275.fa.gz", "d7d3f5a3f7026336d8d464ed518cb5658c074b34171115b96146ca717b45b79e", 754_422,
+        "BSD-3-Clause (my_utils repository); UCSC hg38 reference (free use)",
+        "Schneider V.A. et al. (2017) Evaluation of GRCh38 and de novo haploid genome assemblies. Genome Res 27: 849-864",
+        (Source(f"{GITHUB_RAW}/bfairkun/my_utils/146e0979b5df6ca470fb8a27575aedcb3fdbc433/tests/data/chr2_1-2333275.fa.gz"),),
+        Source("reference/hg38_chr2_1-2333275.fa.gz"),
+    ),
+    Dataset(
+        "cpg_chr2_slice", "UCSC CpG islands (cpgIslandExt, hg38) inside chr2:1-2,333,275 (47 islands)",
+        "cpgIslandExt.hg38.chr2_1-2333275.bed", "c9d1eb460986e2f149976002ba79222e103e7c5895a9044ef3b08bc08fc50429", 2_643,
+        "GPL-3 (Tightrope R package); UCSC annotation (free use)",
+        "Gardiner-Garden M., Frommer M. (1987) CpG islands in vertebrate genomes. J Mol Biol 196: 261-282",
+        (),
+        Source("reference/cpgIslandExt.hg38.chr2_1-2333275.bed"),
+        note=("Converted: a subset of UCSC cpgIslandExt (hg38) taken from Tightrope's CGI_hg38.rda; mirror only. "
+              "The UCSC original is goldenpath/hg38/database/cpgIslandExt.txt.gz (with a leading 'bin' column)."),
+    ),
+    Dataset(
+        "genes_b38", "GRCh38 gene coordinates (18,278 genes; Chr Start End Name)",
+        "genes.b38.Ravages.tsv.gz", "10e1267cd5850cb6da9ac4231771fda9fe601e2041afc0d2a02c71fb44c10b16", 239_309,
+        "GPL-3 (Ravages R package)", "Ravages R package (genostats/Ravages)",
+        (),
+        Source("reference/genes.b38.Ravages.tsv.gz"),
+        note="Converted from Ravages data/genes.b38.RData; mirror only.",
+    ),
+    Dataset(
+        "gencode_hg19", "GENCODE v19 genes (hg19; chrom start end strand gene_id gene_name type)",
+        "gencode.v19.genes.v6p.hg19.bed", "72ebae2a6b8c4d1ca6a154a419f40a14228befddcb3c1cdfccb7750f4bbc5863", 3_648_601,
+        "GPL-3 repository; GENCODE data (open)",
+        "Frankish A. et al. (2019) GENCODE reference annotation for the human and mouse genomes. Nucleic Acids Res 47: D766-D773",
+        (Source(f"{GITHUB_RAW}/boxiangliu/locuscompare/7f0fc415eac8bf0d4ae848ec3b4a697a74240436/data/gencode/gencode.v19.genes.v6p.hg19.bed"),),
+        Source("reference/gencode.v19.genes.v6p.hg19.bed.gz",
+               "80cdc91c9e0e5c332e77c866317f7bb4290e054fe3506108815326446182807a", "gunzip"),
+    ),
+)
+_register(
+    Dataset(**{**REGISTRY["hg38_chr2_slice"].__dict__, "name": "hg38_chr2_slice_fai", "title": "FASTA index (.fai)",
+               "filename": "hg38_chr2_1-2333275.fa.gz.fai",
+               "sha256": "85d6b5e124c0e2193468ca2ab80b1c819f7df6042a28a4eb9de399fb63a6aeac", "size": 21,
+               "urls": (Source(REGISTRY["hg38_chr2_slice"].urls[0].where + ".fai"),),
+               "mirror": Source("reference/hg38_chr2_1-2333275.fa.gz.fai")}),
+)
+
+
+
+# How each haplotype dataset is read (the others are plain files: use ``get(name)``).
+_READERS = {
+    "1000g_805": Reader("hapt", legend="legend_805", panel="panel"),
+    "yelmen_gan_805": Reader("hapt", legend="legend_805"),
+    "yelmen_rbm_805": Reader("hapt", legend="legend_805"),
+    "eur_10k": Reader("vcf", labels=("EUR?", "EUR"), homozygous_as_haploid=True),
+    "lct": Reader("vcf", panel="panel", multiallelic="drop"),
+    "chr1_slice": Reader("vcf", panel="panel", multiallelic="drop"),
+}
+for _name, _reader in _READERS.items():
+    REGISTRY[_name] = replace(REGISTRY[_name], reader=_reader, needs=_reader.needs)
+
+
+# --------------------------------------------------------------------------------------------
+# Where files live
+# --------------------------------------------------------------------------------------------
+
+
+def in_clone() -> bool:
+    """True when this package sits in a clone of the course repository (``data/fetch.py`` beside it).
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+    return (PACKAGE_DIR.parent / "data" / "fetch.py").is_file()
+
+
+def cache_dir() -> Path:
+    """The folder datasets are cached in (see the module docstring for the order of choices).
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+    for var in ("ARTGEN_DATA_CACHE", "ARTGEN_CACHE"):
+        if os.environ.get(var):
+            return Path(os.environ[var]).expanduser()
+    if in_clone():
+        return PACKAGE_DIR.parent / "data" / "cache"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "artgen-lite"
+
+
+def mirror_dir(mirror: str | os.PathLike | None = None) -> Path | None:
+    """The mirror folder: ``mirror`` if given, else ``$ARTGEN_DATA_MIRROR``, else None.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+    m = mirror if mirror is not None else os.environ.get("ARTGEN_DATA_MIRROR")
+    return Path(m).expanduser() if m else None
+
+
+# --------------------------------------------------------------------------------------------
+# Fetching
+# --------------------------------------------------------------------------------------------
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _progress(total: int | None, label: str):
+    """A small progress bar: tqdm when available (shown on a terminal only), else nothing."""
+    try:
+        from tqdm import tqdm
+
+        return tqdm(total=total, unit="B", unit_scale=True, desc=label, leave=False, disable=None)
+    except ImportError:
+        class Quiet:
+            def update(self, k):
+                pass
+
+            def close(self):
+                pass
+
+        return Quiet()
+
+
+def _content_length(value: str | None) -> int | None:
+    """The Content-Length header as an int, or None when absent or malformed (then unchecked)."""
+    try:
+        n = int(value) if value is not None else None
+    except ValueError:
+        return None
+    return n if n is not None and n >= 0 else None
+
+
+def _download(url: str, dest: Path, label: str, timeout: float = 30) -> None:
+    req = urllib.request.Request(url, headers={"User-Agent": "artgen-lite-fetch"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp, open(dest, "wb") as out:
+        total = _content_length(resp.headers.get("Content-Length"))
+        bar = _progress(total, label)
+        got = 0
+        try:
+            for block in iter(lambda: resp.read(1 << 16), b""):
+                out.write(block)
+                got += len(block)
+                bar.update(len(block))
+        finally:
+            bar.close()
+    if total is not None and got != total:
+        raise FetchError(f"truncated download: {got:,} of {total:,} bytes")
+
+
+def _unpack(raw: Path, how: str | None, dest: Path) -> None:
+    if how is None:
+        os.replace(raw, dest)
+    elif how.startswith("zip:"):
+        member = how[4:]
+        try:
+            zf = zipfile.ZipFile(raw)
+        except zipfile.BadZipFile:
+            head = raw.read_bytes()[:200].lstrip().lower()
+            what = "an HTML page" if head.startswith((b"<!doctype html", b"<html")) else "not a zip file"
+            raise FetchError(f"expected a zip file holding {member}, got {what}") from None
+        with zf:
+            if member not in zf.namelist():
+                raise FetchError(f"the zip file has no member {member!r} (it holds {zf.namelist()[:5]})")
+            with zf.open(member) as src, open(dest, "wb") as out:
+                shutil.copyfileobj(src, out)
+    elif how == "gunzip":
+        with gzip.open(raw, "rb") as src, open(dest, "wb") as out:
+            shutil.copyfileobj(src, out)
+    else:
+        raise ValueError(f"unknown unpack step {how!r}")
+
+
+def _verify(path: Path, expected: str | None, what: str) -> None:
+    if not expected:
+        return
+    got = _file_sha256(path)
+    if got != expected:
+        path.unlink(missing_ok=True)
+        raise FetchError(f"{what}: sha256 mismatch, expected {expected} but got {got}; the file was deleted")
+
+
+def _install(d: Dataset, src: Source, fetch_raw, target: Path) -> None:
+    """Fetch ``src`` into a temporary folder, check, unpack, check again, then rename to ``target``."""
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".fetch-") as tmp:
+        raw = Path(tmp) / "raw"
+        fetch_raw(raw)
+        _verify(raw, src.sha256, f"{d.name} from {src.where}")
+        unpacked = Path(tmp) / "unpacked"
+        _unpack(raw, src.unpack, unpacked)
+        _verify(unpacked, d.sha256, f"{d.name} ({d.filename}) from {src.where}")
+        os.replace(unpacked, target)
+
+
+def _why(exc: BaseException) -> str:
+    """One line for an exception: its message, prefixed by its type unless it is our own."""
+    if isinstance(exc, FetchError):
+        return str(exc)
+    msg = str(exc) or repr(exc)
+    return f"{type(exc).__name__}: {msg}"
+
+
+def _copy_from_mirror(msrc: Path):
+    def fetch_raw(raw: Path) -> None:
+        if msrc.is_dir():
+            raise FetchError(f"the mirror entry {msrc} is a folder, not a file")
+        shutil.copyfile(msrc, raw)
+
+    return fetch_raw
+
+
+def _ready_cache(name: str, folder: Path) -> None:
+    """Create the cache folder and check that it can be written, or say which folder and how to change it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-", delete=True)
+        probe.close()
+    except OSError as exc:
+        raise FetchError(
+            f"dataset {name!r}: the cache folder {folder} cannot be written ({_why(exc)}); "
+            "set ARTGEN_CACHE to a writable folder"
+        ) from exc
+
+
+def get(name: str, mirror: str | os.PathLike | None = None, quiet: bool = True) -> Path:
+    """Return the local path of dataset ``name``, fetching it first if needed.
+
+    Raises ``KeyError`` for an unknown name and :class:`FetchError` (naming the dataset and
+    every source tried) for anything else that goes wrong.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+    if name not in REGISTRY:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(REGISTRY))}")
+    d = REGISTRY[name]
+    folder = cache_dir()
+    target = folder / d.filename
+    if target.is_file():
+        try:
+            if not d.sha256 or _file_sha256(target) == d.sha256:
+                return target
+            target.unlink()  # stale or corrupted: fetch again
+        except OSError as exc:
+            raise FetchError(f"dataset {name!r}: the cached copy {target} cannot be checked or replaced ({_why(exc)})") from exc
+    _ready_cache(name, folder)
+    errors = []
+    mdir = mirror_dir(mirror)
+    if mdir is not None:
+        msrc = mdir / d.mirror.where
+        if msrc.exists():
+            try:
+                _install(d, d.mirror, _copy_from_mirror(msrc), target)
+                if not quiet:
+                    print(f"{name}: copied from mirror {msrc}", file=sys.stderr)
+                return target
+            except Exception as exc:  # noqa: BLE001 - every failure becomes the fetcher's error
+                errors.append(f"the mirror copy {msrc} is unusable ({_why(exc)})")
+        else:
+            errors.append(f"not in the mirror ({msrc})")
+    for src in d.urls:
+        try:
+            _install(d, src, lambda raw, u=src.where: _download(u, raw, d.filename), target)
+            if not quiet:
+                print(f"{name}: downloaded from {src.where}", file=sys.stderr)
+            return target
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"download from {src.where} failed ({_why(exc)})")
+    if not d.urls:
+        errors.append("no public URL serves this exact file (see its note)")
+    raise FetchError(
+        f"dataset {name!r} could not be fetched: {'; '.join(errors)}. Without network access, point "
+        "--mirror DIR (or ARTGEN_DATA_MIRROR) at a folder holding the files; chapters then fall back "
+        "to an msprime/stdpopsim out-of-Africa simulation and say so at their top."
+    )
+
+
+def get_with_needs(name: str, mirror: str | os.PathLike | None = None, quiet: bool = True) -> dict[str, Path]:
+    """Fetch ``name`` and the datasets it needs to be read (legend, panel): ``{name: path}``.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+    if name not in REGISTRY:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(REGISTRY))}")
+    return {n: get(n, mirror=mirror, quiet=quiet) for n in (name, *REGISTRY[name].needs)}
+
+
+def load(name: str, mirror: str | os.PathLike | None = None):
+    """Read a haplotype dataset of the registry as :class:`artgen_lite.data.Haplotypes`.
+
+    Uses the dataset's :class:`Reader`; raises ``artgen_lite.data.DataError`` for a dataset that
+    is a plain file (a FASTA, a BED...) and ``KeyError`` for an unknown name.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+    import numpy as np
+
+    from . import data
+
+    if name not in REGISTRY:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(REGISTRY))}")
+    d = REGISTRY[name]
+    r = d.reader
+    if r is None:
+        raise data.DataError(f"dataset {name!r} is not haplotype data; use dataset_path({name!r}) to get its file")
+    paths = get_with_needs(name, mirror=mirror)
+    panel = paths[r.panel] if r.panel else None
+    if r.kind == "hapt":
+        h = data.read_hapt(paths[name])
+        if r.legend:
+            h = data.with_legend(h, paths[r.legend])
+        if panel is not None:
+            h = data.attach_panel(h, panel)
+    elif r.kind == "vcf":
+        h = data.read_vcf(paths[name], panel=panel, multiallelic=r.multiallelic,
+                          homozygous_as_haploid=r.homozygous_as_haploid)
+    else:
+        raise ValueError(f"dataset {name!r}: unknown reader kind {r.kind!r}")
+    if r.labels is not None:
+        h.populations = np.full(h.n_haplotypes, r.labels[0])
+        h.superpopulations = np.full(h.n_haplotypes, r.labels[1])
+    h.source = d.title
+    return h
+
+
+def list_datasets() -> list[tuple[str, str, str]]:
+    """``(name, 'cached' or '-', title)`` for every dataset.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+    folder = cache_dir()
+    return [(d.name, "cached" if (folder / d.filename).is_file() else "-", d.title) for d in REGISTRY.values()]
+
+
+def info_lines() -> list[str]:
+    """Licence, citation, sources and note of every dataset, as printable lines.
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+    out = []
+    for d in REGISTRY.values():
+        out += [f"{d.name}: {d.title}", f"  licence: {d.licence}", f"  cite: {d.citation}"]
+        out += [f"  url: {s.where}" for s in d.urls]
+        out.append(f"  mirror path: {d.mirror.where}")
+        if d.note:
+            out.append(f"  note: {d.note}")
+    return out
+
+
+def main(argv=None, prog: str = "data/fetch.py") -> int:
+    """The ``data/fetch.py`` command line (``list``, ``get NAME...``, ``all``, ``info``).
+
+    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
+    """
+    p = argparse.ArgumentParser(prog=prog, description="Get the datasets of the artgen-lite book.")
+    p.add_argument("--mirror", help="a local folder laid out as the registry's mirror paths, tried before the network")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="list the datasets")
+    g = sub.add_parser("get", help="get one or more datasets")
+    g.add_argument("names", nargs="+")
+    sub.add_parser("all", help="get every dataset")
+    sub.add_parser("info", help="licence, citation and origin of each dataset")
+    args = p.parse_args(argv)
+    if args.cmd == "list":
+        for name, here, title in list_datasets():
+            print(f"{name:20s} {here:7s} {title}")
+        return 0
+    if args.cmd == "info":
+        print("\n".join(info_lines()))
+        return 0
+    names = list(REGISTRY) if args.cmd == "all" else args.names
+    failed = 0
+    for name in names:
+        try:
+            get(name, mirror=args.mirror, quiet=False)
+        except (KeyError, FetchError) as exc:
+            print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(prog="python -m artgen_lite.registry"))
