@@ -230,6 +230,16 @@ def _read(path, region=None, panel=None, what="--vcf"):
         # scikit-allel warns when a region is read from a file without an index (it then scans it)
         warnings.filterwarnings("ignore", message=".*tabix.*", category=UserWarning)
         h = data.read_vcf(path, panel=panel, region=_parse_region(region), multiallelic="drop")
+    if h.ref is not None and h.alt is not None:
+        # symbolic alleles (<CN0>, <INS:ME:SVA>, ...) are structural variants, not SNPs: a VCF
+        # cannot be written back without their lengths, and the models treat columns as SNPs
+        import re
+
+        plain = re.compile(r"[ACGTN]+")
+        keep = [i for i, (r, a) in enumerate(zip(h.ref, h.alt))
+                if plain.fullmatch(str(r)) and plain.fullmatch(str(a))]
+        if len(keep) < h.n_snps:
+            h = h.columns(keep)
     if h.n_snps == 0 or h.n_haplotypes == 0:
         raise UserError(f"{what} {path}: no biallelic SNPs{' in ' + region if region else ''}")
     if h.positions is None or h.chrom is None:
