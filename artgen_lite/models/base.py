@@ -194,6 +194,26 @@ class GenerativeModel:
                 total += mod.numel()
         return int(total)
 
+    def score_samples(self, X: Any) -> np.ndarray:
+        """One white-box membership score per haplotype of ``X``: **higher = more member-like**
+        (the model finds the haplotype more typical of its training data).
+
+        Every model has one, under the same name and sign, so a membership-inference attack
+        (:func:`artgen_lite.metrics.mia_auc`, chapter 03) treats them alike: minus the free energy
+        (RBM, CRBM), the discriminator's or critic's score (GANs), the ELBO (VAEs).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``float64`` array of shape ``(len(X),)``.
+        """
+        self._require_fitted()
+        X = check_haplotypes(X, "X", self.n_snps)
+        return np.asarray(self._score_samples(X), dtype=np.float64).reshape(len(X))
+
+    def _score_samples(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} has no white-box membership score")
+
     def history_frame(self):
         """The per-epoch history as a pandas DataFrame (one row per epoch)."""
         import pandas as pd

@@ -662,6 +662,9 @@ class ConvWGAN(GenerativeModel):
             return self._probabilities(n, gen).double().numpy()
 
     # ------------------------------------------------------------------ scores
+    def _score_samples(self, X: np.ndarray) -> np.ndarray:
+        return self.critic_score(X)
+
     def critic_score(self, X: Any, batch: int = 512) -> np.ndarray:
         """The critic's score of each haplotype (higher = more "real"): a white-box
         membership-inference score.  With ``pack > 1`` each haplotype is packed with copies

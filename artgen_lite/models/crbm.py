@@ -309,6 +309,9 @@ class CRBM(GenerativeModel):
         mu = torch.addmm(rbm.c, v, rbm.W.t())
         return -(v[:, n_pin:] @ rbm.b[n_pin:]) - torch.nn.functional.softplus(mu).sum(1)
 
+    def _score_samples(self, X: np.ndarray) -> np.ndarray:
+        return -self.free_energy(X)
+
     def free_energy(self, X: Any, per_window: bool = False) -> np.ndarray:
         """Sum over windows of the conditional free energies of each haplotype (lower = more
         probable); ``per_window=True`` gives the ``(n, n_windows)`` terms.  ``-free_energy`` is

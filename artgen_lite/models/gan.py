@@ -564,6 +564,9 @@ class GAN(GenerativeModel):
         return out[0] if passes == 1 else out
 
     # ------------------------------------------------------------------ scores
+    def _score_samples(self, X: np.ndarray) -> np.ndarray:
+        return self.discriminator_score(X)
+
     def discriminator_score(self, X: Any) -> np.ndarray:
         """Discriminator probability that each haplotype is real (white-box membership score).
 

@@ -419,6 +419,9 @@ class PCAGAN(GenerativeModel):
             return self._scores(n, torch.Generator().manual_seed(int(seed))).numpy()
 
     # ------------------------------------------------------------------ scores
+    def _score_samples(self, X: np.ndarray) -> np.ndarray:
+        return self.critic_score(X)
+
     def critic_score(self, X: Any) -> np.ndarray:
         """The critic's score of each haplotype's standardised PC scores (higher = more
         "real"): a white-box membership-inference score."""

@@ -327,6 +327,9 @@ class RBM(GenerativeModel):
             hid = (0.5 * m * m + _LOG_SQRT_2PI + torch.special.log_ndtr(m)).sum(1).to(mu.dtype)
         return -vis - hid
 
+    def _score_samples(self, X: np.ndarray) -> np.ndarray:
+        return -self.free_energy(X)
+
     def free_energy(self, X: Any) -> np.ndarray:
         """Free energy ``F(v) = -log sum_h exp(-E(v, h))`` of each haplotype (lower = more
         probable under the model).  ``-F`` is the white-box membership-inference score."""

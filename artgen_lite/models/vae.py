@@ -363,6 +363,9 @@ class VAE(GenerativeModel):
         return torch.stack(out).double().numpy()
 
     # ------------------------------------------------------------------ scores
+    def _score_samples(self, X: np.ndarray) -> np.ndarray:
+        return self.elbo(X)
+
     def elbo(self, X: Any, n_samples: int = 16, seed: int = 0) -> np.ndarray:
         """Per-haplotype ELBO ``E_q[log p(x | z)] - beta * KL(q(z | x) || N(0, I))`` in nats.
 

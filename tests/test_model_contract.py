@@ -1,0 +1,103 @@
+"""One contract for every haplotype model (chapter 05 "one interface"): the same seed gives the
+same model, a saved model is the same model, bad input is refused naming the argument, and
+``score_samples`` scores training haplotypes above haplotypes unlike them.  In the style of
+scikit-learn's ``parametrize_with_checks``: one set of checks, every model class."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from artgen_lite.models import CRBM, DPVAE, GAN, PCAGAN, RBM, VAE, ConvWGAN, GenerativeModel
+
+# small but trained enough to tell its data from noise, each in a few seconds
+FAST = {
+    RBM: dict(n_hidden=16, k=5, epochs=30, batch_size=32, lr=0.05),
+    GAN: dict(epochs=15, batch_size=32),
+    VAE: dict(depth=2, width=32, epochs=15),
+    DPVAE: dict(depth=2, width=32, epochs=5, batch_size=32, epsilon=float("inf")),
+    CRBM: dict(window=24, overlap=8, n_hidden=8, epochs=20, batch_size=32),
+    ConvWGAN: dict(epochs=5, batch_size=48),
+    PCAGAN: dict(epochs=20, n_components=6, latent_dim=4, hidden=32),
+}
+
+
+def data(n=240, m=48, seed=0):
+    rng = np.random.default_rng(seed)
+    founders = rng.random((5, m)) < 0.35
+    X = founders[rng.integers(0, 5, n)]
+    return (X ^ (rng.random((n, m)) < 0.02)).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def X():
+    return data()
+
+
+def make(cls, seed=0):
+    return cls(seed=seed, **FAST[cls])
+
+
+@pytest.fixture(scope="module", params=list(FAST), ids=lambda c: c.__name__)
+def fitted(request, X):
+    return make(request.param).fit(X, progress=False)
+
+
+def test_every_model_class_is_covered():
+    def subclasses(k):
+        for s in k.__subclasses__():
+            yield s
+            yield from subclasses(s)
+
+    haplotype_models = {c for c in subclasses(GenerativeModel) if c.__module__.startswith("artgen_lite.models")}
+    assert haplotype_models <= set(FAST), sorted(c.__name__ for c in haplotype_models - set(FAST))
+
+
+def test_same_seed_same_model(fitted, X):
+    again = make(type(fitted)).fit(X, progress=False)
+    np.testing.assert_array_equal(again.sample(50, seed=3), fitted.sample(50, seed=3))
+
+
+def test_samples_are_0_1_uint8_of_the_right_shape(fitted, X):
+    S = fitted.sample(37, seed=1)
+    assert S.dtype == np.uint8 and S.shape == (37, X.shape[1]) and set(np.unique(S)) <= {0, 1}
+
+
+def test_saved_model_is_the_same_model(fitted, X, tmp_path):
+    path = fitted.save(tmp_path / "m.pt")
+    back = GenerativeModel.load(path)  # finds the class from the file
+    assert type(back) is type(fitted) and back.get_params() == fitted.get_params()
+    np.testing.assert_array_equal(back.sample(40, seed=5), fitted.sample(40, seed=5))
+    np.testing.assert_allclose(back.score_samples(X[:20]), fitted.score_samples(X[:20]))
+
+
+def test_score_samples_shape_and_sign(fitted, X):
+    s = fitted.score_samples(X)
+    assert s.dtype == np.float64 and s.shape == (len(X),) and np.isfinite(s).all()
+    if isinstance(fitted, (GAN, ConvWGAN, PCAGAN)):
+        # a discriminator's or critic's output, higher = judged real; a critic is no density, so
+        # only an overfit one ranks members above others (chapter 06 measures that AUC)
+        judge = fitted.discriminator_score if isinstance(fitted, GAN) else fitted.critic_score
+        np.testing.assert_array_equal(s, judge(X))
+    else:
+        # higher = more member-like: the training haplotypes beat their complements (every
+        # allele flipped: the same LD, the opposite allele frequencies)
+        assert s.mean() > fitted.score_samples(1 - X).mean()
+
+
+def test_bad_input_is_refused_naming_the_argument(fitted, X):
+    bad = X.copy()
+    bad[0, 0] = 2
+    with pytest.raises(ValueError, match="X"):
+        make(type(fitted)).fit(bad, progress=False)
+    with pytest.raises(ValueError, match="SNPs"):
+        fitted.score_samples(X[:, :-1])
+    with pytest.raises(ValueError, match="n"):
+        fitted.sample(0)
+    with pytest.raises(TypeError, match="seed"):
+        fitted.sample(5, seed=None)
+
+
+def test_unfitted_model_says_so():
+    with pytest.raises(RuntimeError, match="fit"):
+        RBM().sample(3)
