@@ -171,7 +171,7 @@ def test_install_cell_clones_installs_and_fetches_outside_the_repository(tmp_pat
     result, stdout = _run_install_cell(source, tmp_path, fake_clone=True)
     clone = str(tmp_path / "home" / "artgen-lite")
     assert result["calls"][0] == ["git", "clone", "--depth", "1", url, clone]
-    assert result["calls"][1][-4:] == ["install", "-q", "-e", clone]
+    assert result["calls"][1][-5:] == ["install", "-q", "-e", clone, "myst-nb"]
     assert result["cwd"] == clone + "/notebooks"
     assert "1000g_805 -> cache/1000g_805" in stdout and "panel -> cache/panel" in stdout
 
@@ -195,7 +195,7 @@ def test_install_cell_uses_an_existing_clone_that_is_not_installed(tmp_path):
     import json
 
     calls = json.loads(out.stdout.strip().splitlines()[-1])
-    assert len(calls) == 1 and calls[0][-2:] == ["-e", str(tmp_path / "repo")], calls
+    assert len(calls) == 1 and calls[0][-3:] == ["-e", str(tmp_path / "repo"), "myst-nb"], calls
 
 
 def test_repository_url_is_set_once_and_drives_the_launch_buttons():

@@ -300,7 +300,8 @@ if importlib.util.find_spec("artgen_lite") is None:
         _clone = Path.home() / "artgen-lite"
         if not _clone.exists():
             subprocess.run(["git", "clone", "--depth", "1", REPOSITORY, str(_clone)], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", str(_clone)], check=True)
+    # the package and its dependencies, plus myst-nb for glue(); torch etc. as pinned in pyproject
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", str(_clone), "myst-nb"], check=True)
     sys.path.insert(0, str(_clone))
     os.chdir(_clone / "notebooks")
     from artgen_lite import data as _data
