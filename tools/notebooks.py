@@ -113,7 +113,7 @@ def run_papermill(scale: str, out: Path, names, prepare_only: bool, seed=None, c
             record = {**json.loads(meta.read_text()), "cached": True}
             print(f"{nb.name}: from the cache ({hit.name}, executed {record['executed_at']})", flush=True)
         else:
-            start = time.time()
+            start, started = time.time(), dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
             tmp = target.with_suffix(".running.ipynb")
             pm.execute_notebook(
                 str(nb), str(tmp), parameters=params, kernel_name="python3", cwd=str(NOTEBOOKS),
@@ -121,7 +121,7 @@ def run_papermill(scale: str, out: Path, names, prepare_only: bool, seed=None, c
             )
             tmp.replace(target)
             record = {"chapter": nb.stem, "scale": scale, "seed": seed, "seconds": round(time.time() - start, 1),
-                      "executed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                      "executed_at": started,
                       "hash": key[:20], "versions": package_versions(), "cached": False}
             if cache:
                 cache.mkdir(parents=True, exist_ok=True)
