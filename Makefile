@@ -34,6 +34,8 @@ $(MATHJAX):
 
 mathjax: $(MATHJAX)
 
+# Chapters whose source, the package, the scale, seed and pins are unchanged come from build/cache
+# (no re-execution); `stage` rewrites only changed files, so Sphinx re-reads only changed pages.
 book: setup data mathjax
 	$(PY) tools/notebooks.py execute --scale course --out build/course/notebooks
 	$(PY) tools/notebooks.py stage --notebooks build/course/notebooks --out build/course/src
@@ -60,9 +62,12 @@ site-check: setup
 
 test: unit notebooks-smoke book-smoke site-check
 
+# JupyterLab opens the .md chapters as notebooks on double-click: its settings folder holds jupytext's
+# "Jupytext Notebook" as the default viewer of markdown/MyST (tools/lab-settings, copied once).
 lab: setup
 	$(PY) -m pip install -q -c constraints.txt -e ".[lab]"
-	cd notebooks && ../$(VENV)/bin/jupyter lab
+	test -d build/lab/settings || (mkdir -p build/lab && cp -r tools/lab-settings build/lab/settings)
+	cd notebooks && JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/build/lab/settings ../$(VENV)/bin/jupyter lab
 
 clean:
 	rm -rf build

@@ -98,3 +98,235 @@ def test_progress_bar_redraws_are_collapsed_for_the_book():
 
     text = "RBM:  0%|   | 0/3\rRBM: 33%|#  | 1/3\rRBM: 100%|###| 3/3\ndone\n"
     assert nbtools.collapse_carriage_returns(text) == "RBM: 100%|###| 3/3\ndone\n"
+
+
+# --- The book at a student's desk: install cell, hidden plumbing, glossary, cache, status -------
+
+def _nbtools():
+    import notebooks as nbtools
+
+    return nbtools
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=lambda p: p.stem)
+def test_first_code_cell_installs_outside_the_repository(md):
+    nbtools = _nbtools()
+    nb = jupytext.read(md)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    tags = first.metadata.get("tags", [])
+    assert nbtools.INSTALL_TAG in tags, f"{md.name}: the first code cell is not the install cell"
+    assert {"remove-input", "hide-input"} & set(tags), f"{md.name}: the install cell shows on the page"
+    wanted = nbtools.install_cell_source(nbtools.repository_url(), nbtools.chapter_datasets(nb, nbtools.registry_names()))
+    assert first.source == wanted, (
+        f"{md.name}: the install cell is stale (repository URL or the chapter's datasets changed); "
+        "run: python tools/notebooks.py install-cells && jupytext --sync notebooks/*.md")
+
+
+def _run_install_cell(source: str, cwd: Path, fake_clone: bool):
+    """Run an install cell in a bare interpreter (-S: no site-packages, so no artgen_lite), with
+    subprocess.run replaced by a recorder that fakes `git clone` with a tiny artgen_lite."""
+    import json
+    import subprocess
+
+    harness = f'''
+import json, os, subprocess, sys
+from pathlib import Path
+calls = []
+def fake_run(cmd, check=False):
+    calls.append([str(c) for c in cmd])
+    if cmd[:2] == ["git", "clone"] and {fake_clone!r}:
+        pkg = Path(cmd[-1]) / "artgen_lite"
+        (Path(cmd[-1]) / "notebooks").mkdir(parents=True)
+        pkg.mkdir()
+        (pkg / "__init__.py").write_text("")
+        (pkg / "data.py").write_text("def dataset_path(name):\\n    return 'cache/' + name\\n")
+subprocess.run = fake_run
+exec(compile({source!r}, "install-cell", "exec"))
+print(json.dumps({{"calls": calls, "cwd": os.getcwd()}}))
+'''
+    env = {"HOME": str(cwd / "home"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-S", "-c", harness], cwd=cwd, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1]), out.stdout
+
+
+def test_install_cell_does_nothing_inside_the_repository(tmp_path):
+    """Inside a clone where artgen_lite imports, the cell runs no command and stays where it is."""
+    import subprocess
+
+    nbtools = _nbtools()
+    source = nbtools.install_cell_source("https://github.com/x/y", ["1000g_805"])
+    code = f"import subprocess, os\nsubprocess.run = None\nexec(compile({source!r}, 'c', 'exec'))\nprint(os.getcwd())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "notebooks", capture_output=True, text=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(ROOT / "notebooks")
+
+
+def test_install_cell_clones_installs_and_fetches_outside_the_repository(tmp_path):
+    nbtools = _nbtools()
+    url = "https://github.com/artgen-lite/artgen-lite"
+    source = nbtools.install_cell_source(url, ["1000g_805", "panel"])
+    (tmp_path / "home").mkdir()
+    result, stdout = _run_install_cell(source, tmp_path, fake_clone=True)
+    clone = str(tmp_path / "home" / "artgen-lite")
+    assert result["calls"][0] == ["git", "clone", "--depth", "1", url, clone]
+    assert result["calls"][1][-5:] == ["install", "-q", "-e", clone, "myst-nb"]
+    assert result["cwd"] == clone + "/notebooks"
+    assert "1000g_805 -> cache/1000g_805" in stdout and "panel -> cache/panel" in stdout
+
+
+def test_install_cell_uses_an_existing_clone_that_is_not_installed(tmp_path):
+    """Binder: the notebook runs inside a clone whose package is not installed yet: no second clone."""
+    nbtools = _nbtools()
+    (tmp_path / "home").mkdir()
+    (tmp_path / "repo" / "notebooks").mkdir(parents=True)
+    (tmp_path / "repo" / "artgen_lite").mkdir()
+    (tmp_path / "repo" / "artgen_lite" / "__init__.py").write_text("")
+    (tmp_path / "repo" / "artgen_lite" / "data.py").write_text("def dataset_path(name):\n    return name\n")
+    source = nbtools.install_cell_source("https://github.com/x/y", ["lct"])
+    import subprocess
+
+    harness = (f"import subprocess, json, os\ncalls = []\nsubprocess.run = lambda cmd, check=False: calls.append(cmd)\n"
+               f"exec(compile({source!r}, 'c', 'exec'))\nprint(json.dumps(calls))")
+    out = subprocess.run([sys.executable, "-S", "-c", harness], cwd=tmp_path / "repo" / "notebooks",
+                         capture_output=True, text=True, env={"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    import json
+
+    calls = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(calls) == 1 and calls[0][-3:] == ["-e", str(tmp_path / "repo"), "myst-nb"], calls
+
+
+def test_repository_url_is_set_once_and_drives_the_launch_buttons():
+    config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())
+    url = config["repository"]["url"]
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url), "repository.url must be a GitHub URL"
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert config["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+    assert config["repository"]["path_to_book"] == "notebooks", "launch links must point at notebooks/*.ipynb"
+    others = [p for p in [*ROOT.glob("book/*.md"), ROOT / "Makefile", *ROOT.glob("tools/*.py")] if url in p.read_text()]
+    assert not others, f"the repository URL is typed again in {others}; take it from book/_config.yml"
+
+
+def _cell(source, tags=()):
+    from nbformat.v4 import new_code_cell
+
+    return new_code_cell(source, metadata={"tags": list(tags)})
+
+
+def test_plumbing_heuristic_flags_plots_and_glue_but_not_ideas():
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    nbtools = _nbtools()
+    nb = new_notebook(cells=[
+        _cell("x = np.arange(3)\nglue('n', 3, display=False)"),              # 0 computes x: shown
+        _cell("fig, ax = plt.subplots()\nax.plot(x)\nplt.show()"),           # 1 figure only
+        _cell("y = x ** 2\nfig, ax = plt.subplots()\nplt.show()"),           # 2 y is read below: shown
+        _cell("glue('a', y.sum(), display=False)\nfor i in x:\n    glue(f'b{i}', i, display=False)"),  # 3
+        _cell("glue('c', 1)"),                                              # 4 glue that displays
+        new_markdown_cell(":::{solution-start} ex\n:::"),
+        _cell("fig, ax = plt.subplots()\nax.plot(y)\nplt.show()"),           # 6 a solution: shown
+        new_markdown_cell(":::{solution-end}\n:::"),
+        _cell("def draw(ax):\n    ax.plot(y)"),                            # 8 plot helper
+        _cell("print(y)"),
+    ])
+    assert nbtools.plumbing(nb) == {1: "hide-input", 3: "remove-input", 4: "hide-input", 8: "hide-input"}
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=lambda p: p.stem)
+def test_plotting_and_glue_cells_are_hidden(md):
+    """Every cell the heuristic of tools/notebooks.py (figure-only, glue-only, plot helper) picks out
+    carries hide-input or remove-input, so the page reads as prose plus the idea-in-numpy cells."""
+    nbtools = _nbtools()
+    nb = jupytext.read(md)
+    missing = [(i, nb.cells[i].source.splitlines()[0][:60]) for i, tag in nbtools.plumbing(nb).items()
+               if not nbtools.HIDDEN & set(nb.cells[i].metadata.get("tags", []))]
+    assert not missing, f"{md.name}: untagged plotting/glue cells {missing}; run: python tools/notebooks.py tag-cells"
+
+
+def test_glossary_defines_the_recurring_terms_and_every_chapter_links_to_it():
+    text = (ROOT / "book" / "glossary.md").read_text()
+    body = text.split("```{glossary}", 1)[1].split("```", 1)[0]
+    terms = {ln.strip().lower() for ln in body.splitlines() if ln.strip() and not ln.startswith(" ")}
+    for t in ("aats", "aa_truth", "aa_syn", "ld", "r²", "maf", "af", "haplotype", "snp", "elbo", "kl", "pbs",
+              "xp-ehh", "ihs", "epsilon (dp)", "privacy loss", "membership inference", "rbm", "crbm", "gan",
+              "wgan-gp", "vae", "pca", "li-stephens"):
+        assert t in terms, f"the glossary lacks {t!r}"
+    for md in CHAPTERS:
+        links = re.findall(r"\{term\}`([^`]+)`", md.read_text())
+        assert len(links) >= 1, f"{md.name} links no glossary term"
+        for link in links:
+            target = re.sub(r"^.*<(.+)>$", r"\1", link).strip().lower()
+            assert target in terms, f"{md.name}: {{term}}`{link}` is not in book/glossary.md"
+
+
+def test_execution_cache_reruns_only_what_changed(tmp_path, monkeypatch):
+    import json
+
+    import papermill
+
+    nbtools = _nbtools()
+    src = tmp_path / "src"
+    src.mkdir()
+    nb_path = src / "01_x.ipynb"
+    jupytext.write(jupytext.reads("```{code-cell} ipython3\nSCALE = 'course'\n```\n", fmt="md:myst"), nb_path)
+    runs = []
+
+    def fake_execute(inp, out, **kw):
+        runs.append((Path(inp).name, kw["parameters"]))
+        Path(out).write_text(Path(inp).read_text())
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    monkeypatch.setattr(nbtools, "NOTEBOOKS", src)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    nbtools.run_papermill("smoke", out, None, prepare_only=False, cache=cache)
+    nbtools.run_papermill("smoke", out, None, prepare_only=False, cache=cache)
+    assert len(runs) == 1, "an unchanged chapter was executed twice"
+    status = json.loads((out / nbtools.STATUS_JSON).read_text())
+    assert [r["cached"] for r in status["chapters"]] == [True]
+    assert status["chapters"][0]["scale"] == "smoke" and set(status["versions"]) == set(nbtools.VERSIONED)
+    nbtools.run_papermill("course", out, None, prepare_only=False, cache=cache)  # another scale
+    nbtools.run_papermill("smoke", out, None, prepare_only=False, seed=3, cache=cache)  # another seed
+    nb_path.write_text(nb_path.read_text().replace("course", "paper"))  # the chapter changed
+    nbtools.run_papermill("smoke", out, None, prepare_only=False, cache=cache)
+    assert len(runs) == 4 and runs[2][1] == {"SCALE": "smoke", "SEED": 3}
+
+
+def test_status_page_lists_each_chapter_with_scale_time_and_versions():
+    nbtools = _nbtools()
+    status = {"written": "2026-01-02T03:04:05+00:00", "versions": {"numpy": "2.4.6", "torch": "2.13.0"},
+              "chapters": [
+                  {"chapter": "01_x", "scale": "course", "seconds": 65.2, "executed_at": "2026-01-01T00:00:00+00:00",
+                   "cached": True, "versions": {"numpy": "2.4.6", "torch": "2.13.0"}},
+                  {"chapter": "02_y", "scale": "course", "seconds": 120.0, "executed_at": "2026-01-02T00:00:00+00:00",
+                   "cached": False, "versions": {"numpy": "2.4.5", "torch": "2.13.0"}}]}
+    page = nbtools.status_page(status, ["01_x", "02_y"])
+    assert "| {doc}`chapters/01_x` | course | 2026-01-01T00:00:00+00:00 | cached | 65 |" in page
+    assert "| {doc}`chapters/02_y` | course | 2026-01-02T00:00:00+00:00 | executed | 120 |" in page
+    assert "numpy 2.4.6, torch 2.13.0" in page and "3.1 minutes" in page
+    assert "other versions of: numpy" in page
+    assert "No execution record" in nbtools.status_page(None, [])
+
+
+def test_staging_rewrites_only_changed_files(tmp_path):
+    nbtools = _nbtools()
+    src, dest = tmp_path / "a", tmp_path / "b"
+    (src / "d").mkdir(parents=True)
+    (src / "d" / "same.txt").write_text("same")
+    (src / "new.txt").write_text("v1")
+    assert nbtools._sync_tree(src, dest) == 2
+    (dest / "stale.txt").write_text("old")
+    (src / "new.txt").write_text("v2")
+    assert nbtools._sync_tree(src, dest) == 1
+    assert (dest / "new.txt").read_text() == "v2" and not (dest / "stale.txt").exists()
+
+
+def test_make_lab_opens_markdown_chapters_as_notebooks():
+    import json
+
+    settings = ROOT / "tools" / "lab-settings" / "@jupyterlab" / "docmanager-extension" / "plugin.jupyterlab-settings"
+    body = "\n".join(ln for ln in settings.read_text().splitlines() if not ln.strip().startswith("//"))
+    viewers = json.loads(body)["defaultViewers"]
+    assert viewers["markdown"] == viewers["myst"] == "Jupytext Notebook"
+    assert "JUPYTERLAB_SETTINGS_DIR" in (ROOT / "Makefile").read_text()

@@ -81,3 +81,40 @@ def test_screenshot_is_not_blank(page):
     assert png.exists(), "Chromium wrote no screenshot"
     img = np.asarray(Image.open(png).convert("L"), dtype=float)
     assert img.shape[0] > 500 and img.std() > 10, "the screenshot is blank"
+
+
+def _chapter_pages():
+    pages = sorted((SITE / "chapters").glob("[0-9][0-9]_*.html"))
+    assert pages, f"no chapter pages in {SITE / 'chapters'}"
+    return pages
+
+
+def test_every_chapter_page_has_colab_and_binder_buttons():
+    """The launch links open the chapter's committed notebook, notebooks/NN_topic.ipynb, on main."""
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[2] / "book" / "_config.yml").read_text())
+    org_repo = config["repository"]["url"].removeprefix("https://github.com/")
+    for page in _chapter_pages():
+        html = page.read_text()
+        nb = f"notebooks/{page.stem}.ipynb"
+        colab = f"https://colab.research.google.com/github/{org_repo}/blob/main/{nb}"
+        binder = f"https://mybinder.org/v2/gh/{org_repo}/main?urlpath=lab/tree/{nb}"
+        assert colab in html, f"{page.name}: no Colab button to {colab}"
+        assert binder in html, f"{page.name}: no Binder button to {binder}"
+
+
+def test_status_glossary_and_instructor_pages_are_built():
+    status = (SITE / "status.html").read_text()
+    for page in _chapter_pages():
+        assert f'href="chapters/{page.name}"' in status, f"the status page does not list {page.stem}"
+    assert re.search(r"numpy \d", status) and re.search(r"torch \d", status), "package versions are missing"
+    glossary = (SITE / "glossary.html").read_text()
+    assert 'id="term-AATS"' in glossary
+    assert "4-session" in (SITE / "instructor.html").read_text() or "four-session" in (SITE / "instructor.html").read_text()
+
+
+def test_plotting_code_is_behind_a_toggle():
+    html = (SITE / CHAPTER).read_text()
+    assert "tag_hide-input" in html, "no cell of the chapter hides its input behind a toggle"
+    assert "Outside the course repository" not in html, "the install cell's code shows on the page"
