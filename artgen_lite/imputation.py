@@ -45,6 +45,7 @@ __all__ = [
     "li_stephens_forward_backward",
     "li_stephens_posterior",
     "li_stephens_impute",
+    "li_stephens_log_likelihood",
     "most_frequent_allele_baseline",
     "panel_frequency_baseline",
     "minor_allele_frequency",
@@ -334,6 +335,43 @@ def li_stephens_impute(reference, targets, positions=None, *, rho=None, theta: f
         dosage, _ = _scaled_forward_backward(emit, tgt[s : s + batch_size], rho, dosage_only=True)
         out[s : s + batch_size] = dosage.T
     return out[0] if single else out
+
+
+def li_stephens_log_likelihood(reference, targets, rho, theta: float | None = None, batch_size: int = 64) -> np.ndarray:
+    """``log P(target | panel)`` of each target under the Li-Stephens copying model (forward pass only).
+
+    The forward recursion of :func:`li_stephens_forward_backward` without storing ``alpha`` or
+    running the backward pass, so memory is ``batch_size x K`` numbers whatever the number of
+    SNPs: what a membership score over many haplotypes needs (chapter 14's
+    :class:`artgen_lite.models.HaplotypeMosaic`).  ``targets`` is ``(B, T)`` or ``(T,)`` with ``-1`` at
+    masked sites; ``rho`` a number or ``T - 1`` switch probabilities.  Returns ``(B,)`` (or a float).
+
+    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
+    """
+    ref = _reference(reference)
+    tgt, single = _targets(targets, ref.shape[1])
+    K, T = ref.shape
+    rho = _rho(rho, T)
+    theta = li_stephens_theta(K) if theta is None else _check_rate(theta, "theta")
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    refT = ref.T  # T x K
+    out = np.empty(tgt.shape[0])
+    for s in range(0, tgt.shape[0], int(batch_size)):
+        obs = tgt[s : s + int(batch_size)].T  # T x b
+        a = np.full((obs.shape[1], K), 1.0 / K)
+        loglik = np.zeros(obs.shape[1])
+        for t in range(T):
+            if t:
+                a = (1 - rho[t - 1]) * a + rho[t - 1] / K  # rows of a sum to 1
+            e = np.where(refT[t][None, :] == obs[t][:, None], 1 - theta, theta)
+            e[obs[t] == MISSING] = 1.0
+            a = a * e
+            c = a.sum(1)
+            loglik += np.log(c)
+            a /= c[:, None]
+        out[s : s + int(batch_size)] = loglik
+    return float(out[0]) if single else out
 
 
 # ----------------------------------------------------------------------- baselines

@@ -16,6 +16,7 @@ module                    contents
 ``motifs``                k-mer spectra, three-point correlations
 ``params``                parameter counts (Yelmen 2021 MLP GAN, any torch module)
 ``baselines``             real-vs-real, independent sites, Markov chain, copy of training
+``shared_runs``           longest run of SNPs shared with one training haplotype (chapter 14)
 ``scorecard``             everything above in one row
 ========================  ==================================================================
 
@@ -59,16 +60,17 @@ from .privacy import (
     yelmen_subsample,
 )
 from .scorecard import SCORECARD_COLUMNS, scorecard
+from .shared_runs import forward_match_lengths, longest_shared_run, shared_run_summary
 
 __all__ = [
     "AATSResult", "SCORECARD_COLUMNS",
     "aats", "aats_from_distances", "af_correlation", "af_lowfreq_zoom", "af_quantiles", "af_table",
     "allele_frequencies", "blackbox_scores", "copy_of_training", "count_parameters", "coupled_pca",
     "cross_nn_distances", "distance_counts", "exact_copies", "exact_copy_rate", "fc_gan_layer_sizes",
-    "fc_gan_parameter_count", "fixed_sites", "hamming", "independent_sites", "kmer_correlation",
+    "fc_gan_parameter_count", "fixed_sites", "forward_match_lengths", "longest_shared_run", "hamming", "independent_sites", "kmer_correlation",
     "kmer_frequencies", "ld_binned_by_real", "ld_correlation", "ld_decay", "ld_decay_gap", "ld_decay_matched", "ld_heatmap_data", "ld_r2", "ld_score",
     "markov_chain", "mean_r2", "mia_auc", "mia_auc_blackbox", "n_fixed_not_in_real", "nn_distance_table",
     "nn_distances", "pairwise_distances", "pairwise_w1", "pca_w1", "privacy_loss", "project_on_real_pca",
-    "real_vs_real", "scorecard", "subsample", "subsample_to_common_size", "three_point_correlations",
+    "real_vs_real", "scorecard", "shared_run_summary", "subsample", "subsample_to_common_size", "three_point_correlations",
     "three_point_summary", "wasserstein_from_counts", "yelmen_subsample",
 ]
