@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from artgen_lite.models import CRBM, DPVAE, GAN, PCAGAN, RBM, VAE, ConvWGAN, GenerativeModel
+from artgen_lite.models import (CRBM, DPVAE, GAN, PCAGAN, RBM, VAE, ConvWGAN, GenerativeModel,
+                                HaplotypeDiffusion, HaplotypeMosaic)
 
 # small but trained enough to tell its data from noise, each in a few seconds
 FAST = {
@@ -19,6 +20,8 @@ FAST = {
     CRBM: dict(window=24, overlap=8, n_hidden=8, epochs=20, batch_size=32),
     ConvWGAN: dict(epochs=5, batch_size=48),
     PCAGAN: dict(epochs=20, n_components=6, latent_dim=4, hidden=32),
+    HaplotypeMosaic: dict(n_donors=32, n_estimate=20),
+    HaplotypeDiffusion: dict(hidden=32, epochs=10, batch_size=32),
 }
 
 
