@@ -130,6 +130,33 @@ class Haplotypes:
             superpopulations=take(self.superpopulations),
         )
 
+    def like(self, X, *, populations=None, sample_prefix: str = "AG", source: str | None = None) -> "Haplotypes":
+        """New haplotypes ``X`` (e.g. a model's samples) at the same SNPs: chromosome, positions,
+        alleles and header metadata are kept, rows get ids ``AG_1``, ``AG_2``, ... (``sample_prefix``)
+        and, if given, their ``populations``.  The way artificial genomes go on to a VCF writer or a
+        selection scan (chapters 10 and 13).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> h = Haplotypes(X=np.zeros((2, 3), np.uint8), positions=np.array([10, 20, 30]))
+        >>> ag = h.like(np.ones((4, 3), np.uint8))
+        >>> ag.n_haplotypes, ag.positions.tolist(), ag.sample_ids[:2].tolist()
+        (4, [10, 20, 30], ['AG_1', 'AG_2'])
+        """
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_snps:
+            raise ValueError(f"X must have {self.n_snps} columns (the SNPs of these haplotypes); got shape {X.shape}")
+        pops = None if populations is None else np.asarray(populations)
+        if pops is not None and pops.shape != (X.shape[0],):
+            raise ValueError(f"populations must hold one label per row of X ({X.shape[0]}); got shape {pops.shape}")
+        return Haplotypes(
+            X=X, sample_ids=np.array([f"{sample_prefix}_{i + 1}" for i in range(X.shape[0])]),
+            populations=pops, superpopulations=None, chrom=self.chrom, positions=self.positions,
+            ref=self.ref, alt=self.alt, source=source or f"artificial haplotypes at the SNPs of: {self.source}",
+            simulated=self.simulated, meta=dict(self.meta),
+        )
+
     def columns(self, index) -> "Haplotypes":
         """The SNPs selected by ``index`` (a slice, boolean mask or integer array)."""
         take = lambda v: None if v is None else v[index]  # noqa: E731

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ import torch
 from .demography_discriminator import HaplotypeDiscriminator, _Trainer, accuracy_scan, discriminator_accuracy
 
 from .validation import check_haplotypes
+from .atomic import atomic_write
 
 __all__ = [
     "Parameter",
@@ -401,14 +400,8 @@ class InferenceResult:
         path.parent.mkdir(parents=True, exist_ok=True)
         keys = ("estimates", "start", "fixed", "history", "settings", "seconds", "n_simulated")
         payload = {k: getattr(self, k) for k in keys}
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(payload, fh, indent=1, default=float)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path) as fh:
+            json.dump(payload, fh, indent=1, default=float)
         return path
 
     @classmethod

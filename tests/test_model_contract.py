@@ -104,3 +104,22 @@ def test_bad_input_is_refused_naming_the_argument(fitted, X):
 def test_unfitted_model_says_so():
     with pytest.raises(RuntimeError, match="fit"):
         RBM().sample(3)
+
+
+def test_a_model_file_names_its_module_and_loads_without_a_prior_import(tmp_path):
+    import subprocess
+    import sys
+
+    X = data(n=60, m=12)
+    path = RBM(n_hidden=4, epochs=2, batch_size=16).fit(X, progress=False).save(tmp_path / "m.pt")
+    code = ("from artgen_lite.models.base import GenerativeModel as G; import sys; "
+            f"m = G.load({str(path)!r}); print(type(m).__module__, type(m).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["artgen_lite.models.rbm", "RBM"]
+
+
+def test_a_model_file_naming_a_foreign_module_is_refused(tmp_path, monkeypatch):
+    from artgen_lite.models import base
+
+    with pytest.raises(ValueError, match="not part of artgen_lite"):
+        base._find_subclass("RBM", "os")

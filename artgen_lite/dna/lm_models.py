@@ -36,8 +36,6 @@ did not learn to use in minutes).
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import ClassVar
 
@@ -47,6 +45,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm import tqdm
 
+from ..models.model_file import read_model_file, write_model_file
 from ._checks import check_fraction, check_int
 from .alphabet import COMPLEMENT_CODES, MASK_CODE, N_CODE, encode
 from .lm_data import as_segments, cut_windows, evaluation_positions, repeat_weights, windows_and_positions
@@ -235,29 +234,22 @@ class _MaskedLM:
 
     # -- persistence
     def save(self, path) -> Path:
-        """Write settings, weights and history to ``path`` atomically (temp file + rename)."""
+        """Write settings, weights and history to ``path``: atomically and with a sha256 checksum
+        that :meth:`load` verifies (the model file format of :mod:`artgen_lite.models.model_file`)."""
         self._require_fitted()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"format": _FORMAT, "class": type(self).__name__,
                    "hyperparameters": self.get_params(),
                    "state": {k: v.detach().clone() for k, v in self.net.state_dict().items()},
                    "history": [dict(h) for h in self.history]}
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            torch.save(payload, tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return write_model_file(Path(path), payload)
 
     @classmethod
     def load(cls, path):
         """Read a model written by :meth:`save`."""
-        payload = torch.load(Path(path), map_location="cpu", weights_only=True)
+        outer = torch.load(Path(path), map_location="cpu", weights_only=True)
+        # files written before the checksum was added hold the payload itself
+        is_old = isinstance(outer, dict) and outer.get("format") == _FORMAT
+        payload = outer if is_old else read_model_file(path)
         if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
             raise ValueError(f"{path} is not a model file written by ConvLM.save or KmerTransformerLM.save")
         if payload["class"] != cls.__name__:

@@ -50,9 +50,18 @@ _check_positive_int = _validation.check_positive_int
 _check_float = _validation.check_float
 
 
-def _find_subclass(name: str) -> type:
-    """The GenerativeModel subclass called ``name`` (after importing the package's models)."""
+def _find_subclass(name: str, module: str | None = None) -> type:
+    """The GenerativeModel subclass called ``name``, after importing the package's models and the
+    module the file names (only modules of artgen_lite are imported: importing runs code), so a
+    model defined anywhere in the package loads without a prior import."""
     importlib.import_module("artgen_lite.models")  # registers RBM, GAN, ...
+    if module is not None:
+        if not (isinstance(module, str) and (module == "artgen_lite" or module.startswith("artgen_lite."))):
+            raise ValueError(f"the saved file names the module {module!r}, which is not part of artgen_lite")
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ValueError(f"the saved file names the module {module!r}, which cannot be imported ({exc})") from exc
 
     todo, seen = [GenerativeModel], set()
     while todo:
@@ -239,6 +248,7 @@ class GenerativeModel:
         payload = {
             "format": "artgen_lite.models/1",
             "class": type(self).__name__,
+            "module": type(self).__module__,
             "hyperparameters": self.get_params(),
             "n_snps": self.n_snps,
             "state": state,
@@ -270,7 +280,7 @@ class GenerativeModel:
         klass = cls
         if cls is GenerativeModel:
             try:
-                klass = _find_subclass(name)
+                klass = _find_subclass(name, payload.get("module"))
             except ValueError as exc:
                 raise ModelFileError(f"{path}: {exc}", path=path) from exc
         if n_snps < 1:
