@@ -45,6 +45,7 @@ book: setup data mathjax
 unit: setup data
 	$(PY) tools/notebooks.py check-pairs
 	$(PY) -m pytest tests --ignore=tests/site -q
+	$(PY) -m pytest --doctest-modules artgen_lite -q -p no:cacheprovider -o addopts=
 
 notebooks-smoke: setup data
 	rm -rf build/smoke
