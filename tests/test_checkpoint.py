@@ -37,12 +37,12 @@ def test_new_real_sample_scores_near_zero_and_copies_score_worse():
     X = mosaic_data(n=600)
     fit, val = split_validation(len(X), 0.2, seed=1)
     mon = ValidationMonitor(X[fit], X[val], n_evals=5, patience=None, seed=1)
-    real = mon.score(X[val])  # the reference sample itself: components equal the reference
-    assert real["ckpt_loss"] == pytest.approx(max(0.0, 0.98 - real["ckpt_af_r"]), abs=1e-12)
+    real = mon.score(X[val])  # the reference sample itself: every term is zero
+    assert real["ckpt_loss"] == pytest.approx(0.0, abs=1e-12)
     copies = mon.score(mon.fit_sub)  # exact copies of the haplotypes the model trains on
     noise = mon.score((np.random.default_rng(0).random(X[val].shape) < X.mean(0)).astype(np.uint8))
-    assert copies["ckpt_loss"] > real["ckpt_loss"] + 0.5
-    assert noise["ckpt_loss"] > real["ckpt_loss"] + 0.5
+    assert copies["ckpt_loss"] > real["ckpt_loss"] + 2  # AATS components off by > 0.4 in all
+    assert noise["ckpt_loss"] > real["ckpt_loss"] + 2
 
 
 def test_fit_keeps_the_best_scored_state():

@@ -9,16 +9,19 @@ rule, on data the model never trains on and without touching the test set:
    kept);
 2. a reference is measured once: how a *new real sample* (the validation haplotypes) looks
    from an equally large subsample ``F`` of the haplotypes the model trains on: its AATS
-   components ``AA_truth`` and ``AA_syn`` against ``F``, and its LD agreement with ``F``
-   (Pearson r of r^2 over pairs of nearby SNPs);
+   components ``AA_truth`` and ``AA_syn`` against ``F``, its LD agreement with ``F`` (Pearson r
+   of r^2 over pairs of nearby SNPs) and its allele-frequency agreement with the training data;
 3. at evenly spaced points of training the model draws as many haplotypes as the validation
    set holds (a fixed seed, so the draws differ only through the weights) and the same three
    numbers are measured for them against ``F``.  The *validation loss* is
 
-   ``|AA_truth - AA_truth_ref| + |AA_syn - AA_syn_ref| + max(0, LD_ref - LD) + max(0, 0.98 - AF r)``
+   ``(|AA_truth - AA_truth_ref| + |AA_syn - AA_syn_ref|) / 0.2 + max(0, 1 - LD / LD_ref) / 0.1
+   + max(0, AF_ref - AF) / 0.02``
 
-   -- zero when the model's haplotypes sit among the training haplotypes as a new real sample
-   would, and have its LD.  Copying the training data drives AATS below the reference (the
+   -- each shortfall in units of the tolerance the book judges AGs by (AATS components within
+   0.2 of a real sample's, LD r at least 0.9 of its, AF r 0.98 or more), so no term drowns the
+   others; zero when the model's haplotypes sit among the training haplotypes as a new real
+   sample would, with its LD and allele frequencies.  Copying the training data drives AATS below the reference (the
    first two terms see it); noise or collapse drive it above; missing LD shows in the third.
 4. the state with the lowest loss is kept and put back at the end; training stops early after
    ``patience`` evaluations without improvement.
@@ -98,10 +101,15 @@ def _af_r(ref: np.ndarray, other: np.ndarray) -> float:
     return float(np.corrcoef(p, q)[0, 1])
 
 
+# the tolerances that scale the terms of the validation loss (see the module docstring)
+AATS_COMPONENT_TOL, LD_RATIO_TOL, AF_TOL = 0.2, 0.1, 0.02
+
+
 def validation_loss(aa_truth: float, aa_syn: float, ld_r: float, af_r: float, ref: dict[str, float]) -> float:
     """The rule of :mod:`artgen_lite.models.checkpoint` (lower is better, 0 = like a new real sample)."""
-    return (abs(aa_truth - ref["aa_truth"]) + abs(aa_syn - ref["aa_syn"])
-            + max(0.0, ref["ld_r"] - ld_r) + max(0.0, 0.98 - af_r))
+    ld_short = max(0.0, 1.0 - ld_r / ref["ld_r"]) if ref["ld_r"] > 0 else 0.0
+    return ((abs(aa_truth - ref["aa_truth"]) + abs(aa_syn - ref["aa_syn"])) / AATS_COMPONENT_TOL
+            + ld_short / LD_RATIO_TOL + max(0.0, ref["af_r"] - af_r) / AF_TOL)
 
 
 class ValidationMonitor:
@@ -121,7 +129,8 @@ class ValidationMonitor:
         self.windows = _ld_windows(X_fit.shape[1])
         r = aats(self.fit_sub, self.val)
         self.ref = {"aa_truth": float(r.aa_truth), "aa_syn": float(r.aa_syn),
-                    "ld_r": _ld_r(self.fit_sub, self.val, self.windows)}
+                    "ld_r": _ld_r(self.fit_sub, self.val, self.windows),
+                    "af_r": _af_r(self.fit_af, self.val)}
         self.n_evals = max(1, int(n_evals))
         self.patience = patience
         self.best_loss = math.inf
