@@ -226,7 +226,7 @@ def _num(v) -> str:
 
 def render_page(csv: Path = OUT, page: Path = PAGE) -> str:
     """The leaderboard page (MyST markdown), rendered from the benchmark's CSV."""
-    df = pd.read_csv(csv)
+    df = pd.read_csv(csv, dtype={"dataset": str})
     meta = csv.with_suffix(".meta.txt")
     made = meta.read_text().strip() if meta.exists() else "unknown"
     lines = [
@@ -287,7 +287,7 @@ def main(argv=None) -> int:
         for ds in args.datasets:
             for m in args.models:
                 row = evaluate(ds, m, args.scale, params=params)
-                old = pd.read_csv(args.out) if args.out.exists() else pd.DataFrame()
+                old = pd.read_csv(args.out, dtype={"dataset": str}) if args.out.exists() else pd.DataFrame()
                 if len(old):
                     old = old[~((old["dataset"] == ds) & (old["model"] == m))]
                 pd.concat([old, pd.DataFrame([row])], ignore_index=True).to_csv(args.out, index=False)

@@ -23,7 +23,7 @@ def test_page_is_rendered_from_the_stored_csv(tmp_path):
 
 
 def test_every_row_has_the_scorecard_and_consistent_verdicts():
-    df = pd.read_csv(bench.OUT)
+    df = pd.read_csv(bench.OUT, dtype={"dataset": str})
     for col in ("aats", "aa_truth", "aa_syn", "real_aats", "real_aa_truth", "real_aa_syn", "ld_r",
                 "real_ld_r", "af_r", "privacy_loss", "copy_rate", "real_copy_rate", "fit_s"):
         assert df[col].notna().all(), col
