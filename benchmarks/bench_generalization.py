@@ -224,6 +224,33 @@ def _num(v) -> str:
     return "–" if v is None or not np.isfinite(v) else f"{v:.0f}"
 
 
+def _plot(df: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    markers = dict(zip(MODELS, "osD^v<>P"))
+    datasets = list(dict.fromkeys(df["dataset"]))
+    colors = {d: f"C{i % 10}" for i, d in enumerate(datasets)}
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    a1.add_patch(plt.Rectangle((LD_RATIO, 0), 2, AATS_TOL, color="0.9", zorder=0))
+    a2.add_patch(plt.Rectangle((0, 0), COMPONENT_TOL, COMPONENT_TOL, color="0.9", zorder=0))
+    for _, r in df.iterrows():
+        kw = dict(marker=markers.get(r["model"], "o"), color=colors[r["dataset"]], s=40)
+        a1.scatter(r["ld_r"] / r["real_ld_r"], abs(r["aats"] - r["real_aats"]), **kw)
+        a2.scatter(abs(r["aa_truth"] - r["real_aa_truth"]), abs(r["aa_syn"] - r["real_aa_syn"]), **kw)
+    a1.set(xlabel="LD r / held-out real's", ylabel="|AATS - held-out real's|", xlim=(min(0, df["ld_r"].min()), 1.1))
+    a2.set(xlabel="|AA_truth - real's|", ylabel="|AA_syn - real's|", xlim=(0, 1), ylim=(0, 1))
+    handles = [plt.Line2D([], [], ls="", marker=markers[m], color="k", label=m) for m in MODELS if m in set(df["model"])]
+    handles += [plt.Line2D([], [], ls="", marker="s", color=colors[d], label=d) for d in datasets]
+    a2.legend(handles=handles, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, metadata={"Software": None})
+    plt.close(fig)
+
+
 def render_page(csv: Path = OUT, page: Path = PAGE) -> str:
     """The leaderboard page (MyST markdown), rendered from the benchmark's CSV."""
     df = pd.read_csv(csv, dtype={"dataset": str})
@@ -243,6 +270,18 @@ def render_page(csv: Path = OUT, page: Path = PAGE) -> str:
         "",
         f"This page is rendered from the benchmark's stored CSV; it was made {made}.",
         "Numbers are not re-computed when the book is built (the benchmark takes hours).",
+        "",
+    ]
+    figure = page.parent / "leaderboard" / "leaderboard.png"
+    _plot(df, figure)
+    lines += [
+        ":::{figure} leaderboard/leaderboard.png",
+        ":name: fig-leaderboard",
+        "",
+        "Beyond the lecture: every (model, dataset) of the table below. Left, how far AATS is from",
+        "the held-out real sample's, against LD r as a share of the real sample's; right, the two",
+        "AATS components' distances. The shaded boxes are the targets.",
+        ":::",
         "",
     ]
     for ds, g in df.groupby("dataset", sort=False):
