@@ -32,3 +32,14 @@ def real805(mirror):
     from artgen_lite import data
 
     return data.load("1000g_805")
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models run fastest (and unaffected by other jobs) on one thread; restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

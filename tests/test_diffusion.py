@@ -10,12 +10,7 @@ from artgen_lite.models import GenerativeModel, HaplotypeDiffusion
 from artgen_lite.models.diffusion import _mask_prob
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

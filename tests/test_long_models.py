@@ -14,12 +14,7 @@ from artgen_lite.models.conv_wgan import geometry
 from artgen_lite.models.pca_gan import fit_pca, pca_reconstruct
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def founders_data(n: int = 96, m: int = 37, k: int = 3, flip: float = 0.01, seed: int = 0) -> np.ndarray:

@@ -82,12 +82,13 @@ def _r2_upper(X: np.ndarray) -> np.ndarray:
     return (r * r)[iu]
 
 
-def _ld_r(ref: np.ndarray, other: np.ndarray, windows: list[slice]) -> float:
-    a, b = [], []
-    for w in windows:
-        a.append(_r2_upper(ref[:, w]))
-        b.append(_r2_upper(other[:, w]))
-    a, b = np.concatenate(a), np.concatenate(b)
+def _window_r2(X: np.ndarray, windows: list[slice]) -> np.ndarray:
+    return np.concatenate([_r2_upper(X[:, w]) for w in windows])
+
+
+def _ld_r(a: np.ndarray, other: np.ndarray, windows: list[slice]) -> float:
+    """Pearson r between the reference's pairwise r^2 ``a`` (from :func:`_window_r2`) and ``other``'s."""
+    b = _window_r2(other, windows)
     ok = np.isfinite(a) & np.isfinite(b)
     if ok.sum() < 3 or a[ok].std() == 0 or b[ok].std() == 0:
         return 0.0
@@ -127,9 +128,10 @@ class ValidationMonitor:
         self.fit_sub = X_fit[np.sort(rng.choice(X_fit.shape[0], n_val, replace=False))]
         self.fit_af = X_fit
         self.windows = _ld_windows(X_fit.shape[1])
+        self.fit_r2 = _window_r2(self.fit_sub, self.windows)  # computed once, used at every evaluation
         r = aats(self.fit_sub, self.val)
         self.ref = {"aa_truth": float(r.aa_truth), "aa_syn": float(r.aa_syn),
-                    "ld_r": _ld_r(self.fit_sub, self.val, self.windows),
+                    "ld_r": _ld_r(self.fit_r2, self.val, self.windows),
                     "af_r": _af_r(self.fit_af, self.val)}
         self.n_evals = max(1, int(n_evals))
         self.patience = patience
@@ -147,7 +149,7 @@ class ValidationMonitor:
     def score(self, S: np.ndarray) -> dict[str, float]:
         r = self._aats(self.fit_sub, S)
         out = {"ckpt_aa_truth": float(r.aa_truth), "ckpt_aa_syn": float(r.aa_syn),
-               "ckpt_aats": float(r.aats), "ckpt_ld_r": _ld_r(self.fit_sub, S, self.windows),
+               "ckpt_aats": float(r.aats), "ckpt_ld_r": _ld_r(self.fit_r2, S, self.windows),
                "ckpt_af_r": _af_r(self.fit_af, S)}
         out["ckpt_loss"] = validation_loss(out["ckpt_aa_truth"], out["ckpt_aa_syn"], out["ckpt_ld_r"],
                                           out["ckpt_af_r"], self.ref)
