@@ -323,6 +323,8 @@ def cmd_train(args) -> int:
 
     from . import __version__
 
+    if args.time_limit is not None and not (args.time_limit > 0 and args.time_limit < float("inf")):
+        raise UserError(f"--time-limit must be a positive number of seconds; got {args.time_limit}")
     model = build_model(args.model, args.scale, args.seed, args.device)
     h = _read(args.vcf, args.region)
     if args.threads:
@@ -330,13 +332,15 @@ def cmd_train(args) -> int:
     _say(f"training {type(model).__name__} ({args.scale} scale, seed {args.seed}) on {h.n_haplotypes} haplotypes "
          f"x {h.n_snps} SNPs of {Path(args.vcf).name}")
     t0 = time.perf_counter()
-    model.fit(h.X, progress=not args.quiet and sys.stderr.isatty())
+    model.fit(h.X, progress=not args.quiet and sys.stderr.isatty(), time_limit=args.time_limit)
     seconds = time.perf_counter() - t0
+    if model.stopped_by_time_limit:
+        _say(f"stopped by --time-limit {args.time_limit:g} s before the model's full budget")
     info = {
         "model": args.model, "class": type(model).__name__, "scale": args.scale, "seed": int(args.seed),
         "vcf": str(Path(args.vcf).name), "region": args.region or "", "n_haplotypes": int(h.n_haplotypes),
         "n_snps": int(h.n_snps), "train_time_s": float(seconds), "artgen_lite": __version__,
-        "alt_frequency": float(np.mean(h.X)),
+        "alt_frequency": float(np.mean(h.X)), "stopped_by_time_limit": bool(model.stopped_by_time_limit),
     }
     save_cli_model(model, h, args.out, info)
     _say(f"trained in {seconds:.1f} s; {model.n_parameters:,} parameters; written to {args.out}")
@@ -442,6 +446,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed of initialisation and training (default 0)")
     s.add_argument("--threads", type=int, default=0,
                    help="torch CPU threads (default: torch's choice; 1 is fastest on a busy machine)")
+    s.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                   help="stop training after this many seconds and keep the best state seen "
+                        "(results then depend on the machine's speed; default: the model's full budget)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.add_argument("--out", required=True, metavar="MODEL.pt")
     s.set_defaults(func=cmd_train)

@@ -97,3 +97,41 @@ def test_gan_warns_above_two_thousand_snps_naming_size_and_alternatives():
     X = (np.random.default_rng(0).random((70, 2001)) < 0.3).astype(np.uint8)
     with pytest.warns(UserWarning, match=r"2001 SNPs has [\d,]+ trainable parameters.*CRBM, ConvWGAN, PCAGAN"):
         GAN(epochs=1).fit(X, progress=False)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: RBM(n_hidden=8, k=2, epochs=100_000, batch_size=64, seed=0),
+    lambda: GAN(epochs=100_000, batch_size=64, seed=0),
+    lambda: CRBM(window=30, overlap=10, n_hidden=8, k=2, epochs=100_000, batch_size=64, seed=0),
+    lambda: DPVAE(epochs=100_000, batch_size=64, seed=0),
+], ids=["rbm", "gan", "crbm", "dp_vae"])
+def test_time_limit_stops_a_long_budget_and_keeps_a_scored_state(make):
+    """A budget of 100,000 epochs would take hours; ``time_limit=1`` stops it within seconds, the
+    model is marked as stopped, samples like a trained one, and (with a validation split) the
+    state kept is one the monitor scored."""
+    X = mosaic_data(n=400)
+    model = make()
+    model.fit(X, progress=False, time_limit=1.0)
+    assert model.stopped_by_time_limit
+    assert model.train_time_s < 15
+    assert model.sample(5, seed=0).shape == (5, X.shape[1])
+    if model.validation_fraction > 0:
+        h = model.history_frame().dropna(subset=["ckpt_loss"])
+        assert model.best_epoch in set(h["epoch"])
+        assert h["epoch"].iloc[-1] == model.history[-1]["epoch"]  # the state reached was scored
+    if isinstance(model, DPVAE):  # privacy spent by the steps actually taken, well under the budget
+        assert model.epsilon_spent < model.epsilon
+
+
+def test_time_limit_off_or_unreached_changes_nothing():
+    X = mosaic_data(n=400)
+    a = RBM(n_hidden=8, k=2, steps=60, batch_size=64, seed=3).fit(X, progress=False)
+    b = RBM(n_hidden=8, k=2, steps=60, batch_size=64, seed=3).fit(X, progress=False, time_limit=3600)
+    assert not b.stopped_by_time_limit
+    assert np.array_equal(a.sample(50, seed=1), b.sample(50, seed=1))
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), "5"])
+def test_time_limit_must_be_a_positive_number(bad):
+    with pytest.raises(ValueError, match="time_limit"):
+        RBM().fit(mosaic_data(n=50, m=10), progress=False, time_limit=bad)

@@ -96,7 +96,10 @@ class GenerativeModel:
         self.checkpoint_patience = (None if checkpoint_patience is None
                                     else _check_positive_int(checkpoint_patience, "checkpoint_patience"))
         self.best_epoch: int | None = None
+        self.stopped_by_time_limit = False
         self._monitor = None
+        self._deadline: float | None = None
+        self._t0 = 0.0
 
     # ------------------------------------------------------------------ settings
     @classmethod
@@ -127,18 +130,30 @@ class GenerativeModel:
             raise RuntimeError(f"this {type(self).__name__} is not trained yet: call .fit(X) first")
 
     # ------------------------------------------------------------------ public face
-    def fit(self, X: Any, *, progress: bool = True, **kwargs: Any) -> "GenerativeModel":
+    def fit(self, X: Any, *, progress: bool = True, time_limit: float | None = None,
+            **kwargs: Any) -> "GenerativeModel":
         """Train on ``X`` (haplotypes x SNPs, 0/1) and return ``self``.
 
         ``progress=False`` hides the tqdm progress bar.  Training restarts from scratch
         (a fresh initialisation from ``seed``) on every call.
+
+        ``time_limit`` (seconds of wall-clock time, default none) stops training at the end of the
+        first epoch that finishes after it; the model is then scored on its validation split one
+        last time and the best state seen is kept, as at a normal end.  A run that stops this way
+        depends on the machine's speed (``stopped_by_time_limit`` is then True): for results that a
+        seed reproduces, leave it unset and budget in ``steps``/``epochs``.
         """
         X = check_haplotypes(X, "X")
+        if time_limit is not None:
+            time_limit = _check_float(time_limit, "time_limit", 0.0, low_open=True)
         self.n_snps = int(X.shape[1])
         self.history = []
         self.best_epoch = None
+        self.stopped_by_time_limit = False
         self._monitor = None
         t0 = time.perf_counter()
+        self._t0 = t0
+        self._deadline = None if time_limit is None else t0 + time_limit
         split = split_validation(X.shape[0], self.validation_fraction, getattr(self, "seed", 0))
         if split is not None:
             X, X_val = X[split[0]], X[split[1]]
@@ -152,6 +167,7 @@ class GenerativeModel:
                 self.best_epoch = self._monitor.best_epoch
         finally:
             self._monitor = None
+            self._deadline = None
         self.train_time_s = time.perf_counter() - t0
         return self
 
@@ -168,19 +184,32 @@ class GenerativeModel:
     def _before_checkpoint(self) -> None:
         """Hook: bring the sampling network into shape before a checkpoint draws from it."""
 
+    def _out_of_time(self, share: float = 1.0) -> bool:
+        """True when ``fit``'s ``time_limit`` has passed (``share`` < 1: when that share of it has
+        passed, for models that train in stages, like the CRBM's windows); records it."""
+        if self._deadline is None:
+            return False
+        if time.perf_counter() >= self._t0 + share * (self._deadline - self._t0):
+            self.stopped_by_time_limit = True
+            return True
+        return False
+
     def _checkpoint(self, epoch: int, epochs: int) -> bool:
         """Called by a model's training loop after each epoch (and after its history row is
         written): scores the model on the validation split at the monitor's evaluation points
-        (see :mod:`artgen_lite.models.checkpoint`) and returns True when training should stop."""
+        (see :mod:`artgen_lite.models.checkpoint`) and returns True when training should stop:
+        after ``checkpoint_patience`` evaluations without improvement, or once ``fit``'s
+        ``time_limit`` has passed (the state reached then is scored first)."""
         mon = self._monitor
-        if mon is None or epoch not in mon.eval_epochs(epochs):
-            return False
+        out_of_time = self._out_of_time()
+        if mon is None or (epoch not in mon.eval_epochs(epochs) and not out_of_time):
+            return out_of_time
         scores, stop = mon.evaluate(self, epoch)
         if self.history and self.history[-1].get("epoch") == epoch:
             self.history[-1].update(scores)
         else:
             self.history.append({"epoch": epoch, **scores})
-        return stop
+        return stop or out_of_time
 
     def sample(self, n: int, seed: int = 0, **kwargs: Any) -> np.ndarray:
         """Generate ``n`` artificial haplotypes (a ``uint8`` array of shape ``(n, n_snps)``)."""
@@ -256,6 +285,7 @@ class GenerativeModel:
             "history": [dict(h) for h in self.history],
             "train_time_s": self.train_time_s,
             "best_epoch": self.best_epoch,
+            "stopped_by_time_limit": self.stopped_by_time_limit,
         }
         write_model_file(path, payload)
         return path
@@ -316,6 +346,7 @@ class GenerativeModel:
         model._load_extra_state(payload.get("extra") or {})
         model.history = list(payload.get("history") or [])
         model.train_time_s = payload.get("train_time_s")
+        model.stopped_by_time_limit = bool(payload.get("stopped_by_time_limit", False))
         if payload.get("best_epoch") is not None:
             model.best_epoch = int(payload["best_epoch"])
         return model

@@ -258,6 +258,8 @@ class CRBM(GenerativeModel):
                          "free_energy_data": fe_data, "free_energy_model": fe_model}
                     )
                     bar.update(1)
+                    if self._out_of_time((i + 1) / len(self.windows)):
+                        break  # this window's share of fit's time_limit is spent
                     bar.set_postfix(window=f"{i + 1}/{len(self.windows)}", recon=f"{recon / n:.3f}")
         finally:
             bar.close()

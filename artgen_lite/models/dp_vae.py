@@ -171,8 +171,15 @@ class DPVAE(VAE):
             }
             self.history.append(rec)
             bar.set_postfix(loss=f"{rec['train_loss']:.1f}", clipped=f"{rec['clipped_fraction']:.2f}")
+            if epoch + 1 < self.epochs and self._out_of_time():
+                # fewer steps taken than planned: the noise was set for the whole run, so the
+                # privacy spent is that of the steps actually taken (less than epsilon)
+                self.steps = (epoch + 1) * steps_per_epoch
+                if sigma > 0:
+                    self.epsilon_spent = float(epsilon_from_noise(sigma, q, self.steps, self.delta))
+                break
         bar.close()
-        self.best_epoch = self.epochs
+        self.best_epoch = len(self.history)
         self.encoder.eval()
         self.decoder.eval()
         self._post_mu = self._post_log_var = None  # the training rows' posteriors are not private
