@@ -185,6 +185,10 @@ def evaluate(ds: str, model_name: str, scale: str, seed: int = 0, params: dict |
         kw["epochs"] = 3
     kw.update(params or {})
     model = MODELS[model_name](seed=seed, **kw)
+    if torch.get_num_threads() == 1:
+        # CPU seconds of this one-thread process: what the fit would take on an idle core, so
+        # other jobs on a shared machine neither cut the fit short nor count against it
+        type(model).time_limit_clock = staticmethod(time.process_time)
     t0, c0 = time.perf_counter(), time.process_time()
     model.fit(train.X, progress=False, time_limit=time_limit)
     fit_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
@@ -192,7 +196,7 @@ def evaluate(ds: str, model_name: str, scale: str, seed: int = 0, params: dict |
     syn = score(train.X, test_a, S)
     row = {"dataset": ds, "model": model_name, "n_train": len(train), "n_snps": h.n_snps,
            "fit_s": fit_s, "fit_cpu_s": cpu_s, "best_epoch": getattr(model, "best_epoch", None),
-           "n_parameters": model.n_parameters, "scale": scale,
+           "n_parameters": model.n_parameters, "scale": scale, "threads": torch.get_num_threads(),
            "time_limit_s": time_limit if time_limit is not None else np.nan,
            "stopped_by_time_limit": bool(model.stopped_by_time_limit),
            "date": dt.date.today().isoformat(), "load_at_fit": _load()}
@@ -210,8 +214,30 @@ def targets(r: dict) -> dict[str, bool]:
         "meets_ld": r["ld_r"] >= LD_RATIO * r["real_ld_r"],
         "meets_af": r["af_r"] >= AF_MIN,
         "meets_privacy": r["privacy_loss"] <= PRIVACY_MAX and r["copy_rate"] <= r["real_copy_rate"],
-        "meets_time": r["fit_s"] <= FIT_MAX_S and not bool(r.get("stopped_by_time_limit", False)),
+        "meets_time": _fit_seconds(r) <= FIT_MAX_S and str(r.get("stopped_by_time_limit", False)) != "True",
     }
+
+
+def _fit_seconds(r) -> float:
+    """The fit time judged against the target: the CPU seconds of a one-thread run (its time on an
+    idle core, whatever else the machine was doing), else the wall-clock seconds."""
+    threads = r.get("threads", 1)
+    one = threads is None or not np.isfinite(float(threads)) or int(threads) == 1
+    return float(r["fit_cpu_s"]) if one and np.isfinite(float(r.get("fit_cpu_s", np.nan))) else float(r["fit_s"])
+
+
+def _rejudge(out: Path) -> None:
+    """Recompute every row's ``meets_*`` verdicts with the current targets (rows of older runs included)."""
+    import fcntl
+
+    with open(out.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        df = pd.read_csv(out, dtype={"dataset": str})
+        verdicts = pd.DataFrame([targets(r) for r in df.to_dict("records")], index=df.index)
+        df[verdicts.columns] = verdicts
+        tmp = out.with_suffix(".tmp")
+        df.to_csv(tmp, index=False)
+        os.replace(tmp, out)
 
 
 def _load() -> float:
@@ -296,10 +322,12 @@ def render_page(csv: Path = OUT, page: Path = PAGE) -> str:
         "`benchmarks/bench_generalization.py`).  A model meets the targets when its AATS is within",
         f"{AATS_TOL} of the held-out real sample's and both components within {COMPONENT_TOL}; its",
         f"LD r is at least {LD_RATIO} x the real sample's; AF r >= {AF_MIN}; privacy loss <= {PRIVACY_MAX} and",
-        f"no more exact copies of training haplotypes than real haplotypes have; fit <= {FIT_MAX_S // 60} minutes.",
+        f"no more exact copies of training haplotypes than real haplotypes have; fit <= {FIT_MAX_S // 60} minutes",
+        "(judged on the CPU seconds of the one-thread fit, what it takes on an idle core, so that other",
+        "jobs on the benchmark's machine do not count against a model).",
         "The longest shared run is the longest stretch of consecutive SNPs a haplotype shares with one",
         "training haplotype (chapter 14), for the model's haplotypes and for held-out real ones.",
-        f"The benchmark stops a fit after {FIT_MAX_S} s (`fit(time_limit=...)`) and keeps the best state it",
+        f"The benchmark stops a fit after {FIT_MAX_S} CPU seconds (`fit(time_limit=...)`) and keeps the best state it",
         "had reached; such a fit is marked *(stopped)*, misses the time target and is scored as it",
         "stood (what a user with eight minutes would get).",
         "",
@@ -323,7 +351,7 @@ def render_page(csv: Path = OUT, page: Path = PAGE) -> str:
         r0 = g.iloc[0]
         lines += [f"## {ds}", "",
                   f"{int(r0['n_train'])} training haplotypes, {int(r0['n_snps'])} SNPs.", "",
-                  "| model | AATS (real) | AA_truth (real) | AA_syn (real) | LD r / real | AF r | privacy loss | copies (real) | longest shared run, median (real) | fit (s) | targets met |",
+                  "| model | AATS (real) | AA_truth (real) | AA_syn (real) | LD r / real | AF r | privacy loss | copies (real) | longest shared run, median (real) | fit (CPU s) | targets met |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         for _, r in g.iterrows():
             met = [k[6:] for k in ("meets_aats", "meets_ld", "meets_af", "meets_privacy", "meets_time") if bool(r[k])]
@@ -331,7 +359,7 @@ def render_page(csv: Path = OUT, page: Path = PAGE) -> str:
                 f"| {r['model']} | {r['aats']:.3f} ({r['real_aats']:.3f}) | {r['aa_truth']:.3f} ({r['real_aa_truth']:.3f}) "
                 f"| {r['aa_syn']:.3f} ({r['real_aa_syn']:.3f}) | {r['ld_r'] / r['real_ld_r']:.2f} | {r['af_r']:.3f} "
                 f"| {r['privacy_loss']:.3f} | {r['copy_rate']:.3f} ({r['real_copy_rate']:.3f}) "
-                f"| {_num(r.get('shared_run_median'))} ({_num(r.get('real_shared_run_median'))}) | {r['fit_s']:.0f}{_stopped(r)} "
+                f"| {_num(r.get('shared_run_median'))} ({_num(r.get('real_shared_run_median'))}) | {_fit_seconds(r):.0f}{_stopped(r)} "
                 f"| {', '.join(met) if met else 'none'} |")
         lines.append("")
     text = "\n".join(lines)
@@ -370,9 +398,10 @@ def main(argv=None) -> int:
                 print(f"{ds:12s} {m:9s} AATS {row['aats']:.3f} ({row['aa_truth']:.2f}/{row['aa_syn']:.2f}; real "
                       f"{row['real_aats']:.3f} {row['real_aa_truth']:.2f}/{row['real_aa_syn']:.2f}) LD r {row['ld_r']:.3f} "
                       f"(real {row['real_ld_r']:.3f}) AF r {row['af_r']:.3f} PL {row['privacy_loss']:.3f} "
-                      f"copies {row['copy_rate']:.3f} ({row['real_copy_rate']:.3f}) fit {row['fit_s']:.0f} s "
+                      f"copies {row['copy_rate']:.3f} ({row['real_copy_rate']:.3f}) fit {row['fit_s']:.0f} s ({row['fit_cpu_s']:.0f} CPU s) "
                       f"best epoch {row['best_epoch']}{' (time limit)' if row['stopped_by_time_limit'] else ''}", flush=True)
     if args.out.exists():
+        _rejudge(args.out)
         render_page(args.out, PAGE if args.out == OUT else args.out.with_suffix(".md"))
     return 0
 
