@@ -8,7 +8,18 @@ Where files come from, in order: a mirror folder (``mirror=`` / ``--mirror DIR``
 ``ARTGEN_DATA_MIRROR`` environment variable, laid out as the registry's mirror paths), then the
 canonical public URL. A mirror copy that is missing, a folder, or damaged does not stop the URL from
 being tried. Every file is checked against its sha256; a download is written to a temporary folder
-and renamed only once it is verified, so an interrupted run leaves nothing half-written. Every
+and renamed only once it is verified, so an interrupted run leaves nothing half-written.
+
+Three datasets (``lct``, ``cpg_chr2_slice``, ``genes_b38``) have no public copy in the form the
+chapters read: their public source is an R data file in an R package repository, pinned to a commit.
+The fetcher downloads that file, checks its sha256, derives the book's file from it with a converter
+of :mod:`artgen_lite.rdata_sources` (a ``Source`` whose unpack step is ``'rdata:CONVERTER'``), and
+checks the derived file as any other. For a gzip/BGZF file the registry also records the sha256 of
+its decompressed content (``Dataset.content_sha256``): the converters reproduce the mirror's bytes
+with the standard zlib, and a zlib build that compresses differently still gives the same content,
+which is then what is checked. Deriving needs numpy, pandas and ``rdata`` (dependencies of the
+package); ``data/fetch.py`` run before the course environment exists copies these three datasets
+from a mirror only, and says so. Every
 failure, whatever its cause (network, checksum, a zip that is an HTML page, a read-only cache...),
 is raised as one :class:`FetchError` that names the dataset and each source tried.
 
@@ -26,12 +37,15 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import importlib
+import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -43,6 +57,8 @@ __all__ = [
 PACKAGE_DIR = Path(__file__).resolve().parent
 GITLAB = "https://gitlab.inria.fr/ml_genetics/public/artificial_genomes/-/raw/29c1ef7cf242e842df4360abae2eebeec995f40e"
 GITHUB_RAW = "https://raw.githubusercontent.com"
+RAVAGES = f"{GITHUB_RAW}/genostats/Ravages/9e7919ef7025f59c10f7c4a2693977de22236998"
+TIGHTROPE = f"{GITHUB_RAW}/benja0x40/Tightrope/3cb7c55252971ebe3244c9f29a18102bfd1bc26a"
 
 YELMEN_2021 = "Yelmen B. et al. (2021) Creating artificial human genomes using generative neural networks. PLoS Genet 17(2): e1009303"
 KG_2015 = "The 1000 Genomes Project Consortium (2015) A global reference for human genetic variation. Nature 526: 68-74"
@@ -57,10 +73,11 @@ class FetchError(RuntimeError):
 
 @dataclass(frozen=True)
 class Source:
-    """One place a file can come from. ``unpack`` is None, ``'zip:MEMBER'`` or ``'gunzip'``.
+    """One place a file can come from. ``unpack`` is None, ``'zip:MEMBER'``, ``'gunzip'`` or ``'rdata:CONVERTER'``.
 
     ``sha256`` is of the bytes as they arrive (before unpacking), or None where only the unpacked
-    file's checksum is known (then the dataset's own sha256 is the check).
+    file's checksum is known (then the dataset's own sha256 is the check). ``'rdata:CONVERTER'``
+    derives the dataset's file from an R data file with ``artgen_lite.rdata_sources.CONVERTERS[CONVERTER]``.
 
     Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
@@ -98,6 +115,10 @@ class Reader:
 class Dataset:
     """One registry entry: file name, checksum, size, licence, citation, sources and reader (or None).
 
+    ``sha256`` is of the file as the mirror holds it. ``content_sha256``, for a gzipped file that is
+    derived from an R data file, is of its decompressed bytes: a copy whose compressed bytes differ
+    (another zlib build) but whose content has this checksum is accepted too.
+
     Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
 
@@ -113,6 +134,7 @@ class Dataset:
     note: str = ""
     needs: tuple[str, ...] = field(default_factory=tuple)
     reader: Reader | None = None
+    content_sha256: str | None = None  # of the decompressed bytes, for a gzip/BGZF file derived here
 
 
 def _yelmen(name, title, filename, sha, size, url_src, mirror_src, note=""):
@@ -193,10 +215,13 @@ _register(
         "1kg_phase3_chr2_LCT_136401418-136699902.vcf.gz",
         "453502a1bb0a0cd83c60ffe6c55ca1d92efde853a0d895e4dfddf24dfa8fa481", 1_147_578,
         "GPL-3 (Ravages R package); genotypes from 1000 Genomes phase 3", KG_2015 + "; Ravages R package (genostats/Ravages)",
-        (),
+        (Source(f"{RAVAGES}/data/LCT.haplotypes.rda",
+                "b58a40d17d0764fae263051ba338cf5be3b162c6b6d380a6dcd9e0baa8a22a2b", "rdata:lct_vcf"),),
         Source("1000g/1kg_phase3_chr2_LCT_136401418-136699902.vcf.gz"),
-        note=("Converted: the only public origin is the R data file LCT.haplotypes.rda in genostats/Ravages @ 9e7919ef, "
-              "converted to VCF (REF=A1, ALT=A2). It is available from a mirror only; see ../shared/data/SOURCES.md."),
+        note=("Converted: the public origin is the R data file LCT.haplotypes.rda (objects LCT.hap, LCT.snps, "
+              "LCT.sample) in genostats/Ravages @ 9e7919ef; the fetcher converts it to a BGZF VCFv4.2 "
+              "(REF=A1, ALT=A2, GT hap.1|hap.2, no INFO) and checks the result."),
+        content_sha256="6d273c6459e6427eace950a959f89c06cf6d81bfd218c2e27aa88720c6381817",
     ),
     Dataset(
         "chr1_slice", "1000 Genomes phase 3, chr1:11,697,036-11,836,540 (4296 SNPs x 5008 haplotypes)",
@@ -219,18 +244,22 @@ _register(
         "cpgIslandExt.hg38.chr2_1-2333275.bed", "c9d1eb460986e2f149976002ba79222e103e7c5895a9044ef3b08bc08fc50429", 2_643,
         "GPL-3 (Tightrope R package); UCSC annotation (free use)",
         "Gardiner-Garden M., Frommer M. (1987) CpG islands in vertebrate genomes. J Mol Biol 196: 261-282",
-        (),
+        (Source(f"{TIGHTROPE}/data/CGI_hg38.rda",
+                "78b28bbca8cc78aa52437cc8d44f3b6af27452400d77ad689cfcf0bd982c2716", "rdata:cpg_chr2_slice"),),
         Source("reference/cpgIslandExt.hg38.chr2_1-2333275.bed"),
-        note=("Converted: a subset of UCSC cpgIslandExt (hg38) taken from Tightrope's CGI_hg38.rda; mirror only. "
-              "The UCSC original is goldenpath/hg38/database/cpgIslandExt.txt.gz (with a leading 'bin' column)."),
+        note=("Converted: the islands of UCSC cpgIslandExt (hg38) inside the FASTA slice, taken from the GRanges "
+              "in benja0x40/Tightrope's data/CGI_hg38.rda @ 3cb7c552 and written as cpgIslandExt columns without "
+              "'bin'. The UCSC original is goldenpath/hg38/database/cpgIslandExt.txt.gz (with a leading 'bin' column)."),
     ),
     Dataset(
         "genes_b38", "GRCh38 gene coordinates (18,278 genes; Chr Start End Name)",
         "genes.b38.Ravages.tsv.gz", "10e1267cd5850cb6da9ac4231771fda9fe601e2041afc0d2a02c71fb44c10b16", 239_309,
         "GPL-3 (Ravages R package)", "Ravages R package (genostats/Ravages)",
-        (),
+        (Source(f"{RAVAGES}/data/genes.b38.RData",
+                "dee420006d62c4ca8f75aeaf7cf827144ebc07158cc8836613491b507958cd27", "rdata:genes_b38"),),
         Source("reference/genes.b38.Ravages.tsv.gz"),
-        note="Converted from Ravages data/genes.b38.RData; mirror only.",
+        note="Converted: the fetcher derives it from genostats/Ravages data/genes.b38.RData @ 9e7919ef and checks the result.",
+        content_sha256="739ada73c428842120a1a1537c6651aba50e09f952d38a0791c371e02637dcbf",
     ),
     Dataset(
         "gencode_hg19", "GENCODE v19 genes (hg19; chrom start end strand gene_id gene_name type)",
@@ -357,6 +386,27 @@ def _download(url: str, dest: Path, label: str, timeout: float = 30) -> None:
         raise FetchError(f"truncated download: {got:,} of {total:,} bytes")
 
 
+def _converters():
+    """:mod:`artgen_lite.rdata_sources`, imported on demand (it needs numpy, pandas and rdata).
+
+    When this file runs as ``data/fetch.py``'s stand-alone copy, the package of the same clone is
+    imported; a missing dependency becomes a :class:`FetchError` that says what to install.
+    """
+    try:
+        if importlib.util.find_spec("rdata") is None:
+            raise ImportError("No module named 'rdata'")
+        if __package__:
+            return importlib.import_module(f"{__package__}.rdata_sources")
+        if str(PACKAGE_DIR.parent) not in sys.path:
+            sys.path.insert(0, str(PACKAGE_DIR.parent))
+        return importlib.import_module("artgen_lite.rdata_sources")
+    except ImportError as exc:
+        raise FetchError(
+            f"it needs the course environment (numpy, pandas, rdata: pip install artgen-lite, or pip install "
+            f"rdata in a clone), which is missing here ({exc}); or copy the converted file from a mirror"
+        ) from exc
+
+
 def _unpack(raw: Path, how: str | None, dest: Path) -> None:
     if how is None:
         os.replace(raw, dest)
@@ -376,28 +426,54 @@ def _unpack(raw: Path, how: str | None, dest: Path) -> None:
     elif how == "gunzip":
         with gzip.open(raw, "rb") as src, open(dest, "wb") as out:
             shutil.copyfileobj(src, out)
+    elif how.startswith("rdata:"):
+        _converters().convert(how[6:], raw, dest)
     else:
         raise ValueError(f"unknown unpack step {how!r}")
 
 
-def _verify(path: Path, expected: str | None, what: str) -> None:
+def _gunzip_sha256(path: Path) -> str | None:
+    """sha256 of the decompressed bytes of a gzip (or BGZF) file, or None when it is not one."""
+    h = hashlib.sha256()
+    try:
+        with gzip.open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return h.hexdigest()
+
+
+def _is_valid(d: Dataset, path: Path) -> bool:
+    """True when ``path`` is dataset ``d``'s file: its sha256, or else its decompressed content's sha256."""
+    if not d.sha256 or _file_sha256(path) == d.sha256:
+        return True
+    return bool(d.content_sha256) and _gunzip_sha256(path) == d.content_sha256
+
+
+def _verify(path: Path, expected: str | None, what: str, content: str | None = None) -> None:
     if not expected:
         return
     got = _file_sha256(path)
-    if got != expected:
-        path.unlink(missing_ok=True)
-        raise FetchError(f"{what}: sha256 mismatch, expected {expected} but got {got}; the file was deleted")
+    if got == expected or (content and _gunzip_sha256(path) == content):
+        return
+    path.unlink(missing_ok=True)
+    also = f" (nor is {content} the sha256 of its decompressed content)" if content else ""
+    raise FetchError(f"{what}: sha256 mismatch, expected {expected} but got {got}{also}; the file was deleted")
 
 
 def _install(d: Dataset, src: Source, fetch_raw, target: Path) -> None:
-    """Fetch ``src`` into a temporary folder, check, unpack, check again, then rename to ``target``."""
+    """Fetch ``src`` into a temporary folder, check, unpack or derive, check again, then rename to ``target``."""
+    if src.unpack and src.unpack.startswith("rdata:"):
+        _converters()  # before downloading: say at once when the converter cannot run here
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".fetch-") as tmp:
         raw = Path(tmp) / "raw"
         fetch_raw(raw)
         _verify(raw, src.sha256, f"{d.name} from {src.where}")
-        unpacked = Path(tmp) / "unpacked"
+        unpacked = Path(tmp) / "out" / d.filename  # the final name: a gzip header made here carries it
+        unpacked.parent.mkdir()
         _unpack(raw, src.unpack, unpacked)
-        _verify(unpacked, d.sha256, f"{d.name} ({d.filename}) from {src.where}")
+        _verify(unpacked, d.sha256, f"{d.name} ({d.filename}) from {src.where}", d.content_sha256)
         os.replace(unpacked, target)
 
 
@@ -446,7 +522,7 @@ def get(name: str, mirror: str | os.PathLike | None = None, quiet: bool = True) 
     target = folder / d.filename
     if target.is_file():
         try:
-            if not d.sha256 or _file_sha256(target) == d.sha256:
+            if _is_valid(d, target):
                 return target
             target.unlink()  # stale or corrupted: fetch again
         except OSError as exc:
@@ -473,7 +549,8 @@ def get(name: str, mirror: str | os.PathLike | None = None, quiet: bool = True) 
                 print(f"{name}: downloaded from {src.where}", file=sys.stderr)
             return target
         except Exception as exc:  # noqa: BLE001
-            errors.append(f"download from {src.where} failed ({_why(exc)})")
+            how = "deriving the file from the R data file" if (src.unpack or "").startswith("rdata:") else "download from"
+            errors.append(f"{how} {src.where} failed ({_why(exc)})")
     if not d.urls:
         errors.append("no public URL serves this exact file (see its note)")
     raise FetchError(

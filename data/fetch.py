@@ -13,6 +13,11 @@ A standard-library-only shim: the registry and the fetcher live in the package
 (``artgen_lite/registry.py``, also behind ``artgen list`` / ``artgen fetch`` once installed); this
 file loads that module by its path, so it needs neither numpy nor an installed package. Files land
 in ``data/cache/`` of the clone (or ``$ARTGEN_DATA_CACHE`` / ``$ARTGEN_CACHE``).
+
+Three datasets -- ``lct``, ``cpg_chr2_slice`` and ``genes_b38`` -- are converted from public R data
+files (``artgen_lite/rdata_sources.py``), which needs numpy, pandas and ``rdata``: with the course
+environment this script derives them too; with the standard library alone it copies them from a
+mirror (``--mirror DIR``) and otherwise says what to install.
 """
 
 from __future__ import annotations
