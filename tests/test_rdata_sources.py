@@ -20,10 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("rdata")
-
-from artgen_lite import data, rdata_sources  # noqa: E402
-from artgen_lite import registry as reg  # noqa: E402
+from artgen_lite import data, rdata_sources
+from artgen_lite import registry as reg
 
 # ---------------------------------------------------------------- a tiny R serializer (XDR, format 3)
 
