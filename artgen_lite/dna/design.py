@@ -235,7 +235,7 @@ class DNAWGAN(GenerativeModel):
         self._require_fitted()
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (n, {self.latent_dim}); got {tuple(z.shape)}")
-        return self.generator(z)
+        return self.generator(z.to(self._dev))  # the gradient flows back to z where it lives
 
     def sample(self, n: int, seed: int = 0, output: str = "strings") -> Any:
         """``n`` generated windows: strings (default), ``"onehot"`` (``uint8 (n, L, 4)``, argmax
