@@ -17,7 +17,6 @@ bad command line); ``ARTGEN_DEBUG=1`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
-import inspect
 import io
 import os
 import sys
@@ -30,50 +29,6 @@ __all__ = ["main", "build_model", "MODELS", "save_cli_model", "load_cli_model"]
 MODELS = ("rbm", "gan", "vae", "crbm", "convwgan", "pcagan")
 SCALES = ("smoke", "course", "paper")
 CLI_FORMAT = "artgen_lite.cli/1"
-
-# Settings per model and scale. ``course`` is each class's defaults; ``paper`` the values the
-# model's docstring gives as the paper's (in brackets there, or named in its text); ``smoke``
-# trains in seconds on a few thousand haplotypes x a few thousand SNPs (CI, first tries).
-_SETTINGS = {
-    "rbm": {
-        "smoke": dict(n_hidden=16, k=2, epochs=2, batch_size=256),
-        "course": {},
-        # Yelmen et al. 2021: PCD with ReLU hidden units, 800 epochs (the released 805-SNP AGs)
-        "paper": dict(method="pcd", hidden="relu", epochs=800, batch_size=32),
-    },
-    "gan": {
-        "smoke": dict(variant="improved", epochs=1, latent_dim=16, batch_size=256),
-        "course": {},
-        # Yelmen et al. 2021: the original GAN, 20,000 epochs (the released 805-SNP AGs)
-        "paper": dict(variant="original", epochs=20_000),
-    },
-    "vae": {
-        "smoke": dict(depth=2, width=32, epochs=2, patience=2, batch_size=256),
-        "course": {},
-        # popvae (Battey et al. 2021): depth 6, width 128, 500 epochs, patience 50
-        "paper": dict(depth=6, width=128, latent_dim=2, epochs=500, patience=50, batch_size=32),
-    },
-    "crbm": {
-        "smoke": dict(n_hidden=16, k=2, epochs=2, batch_size=256),
-        "course": {},
-        # Yelmen et al. 2023: lr 1e-3, k 50, 2000 hidden units, 20,000 epochs (GPUs)
-        "paper": dict(lr=1e-3, k=50, n_hidden=2000, epochs=20_000, lr_decay=False),
-    },
-    "convwgan": {
-        "smoke": dict(epochs=1, batch_size=480, n_critic=1),
-        "course": {},
-        # Yelmen et al. 2023 (bracketed values of the class docstring); epochs were chosen by eye
-        "paper": dict(channels=10, fold=1, noise_dim=2, n_critic=10, lr_g=5e-4, lr_c=5e-4, label_noise=0.1,
-                      af_init=False, output_gain=1.0, ema=0.0),
-    },
-    "pcagan": {
-        "smoke": dict(n_components=16, hidden=32, epochs=2, batch_size=256, n_critic=1),
-        "course": {},
-        # Szatkownik et al. 2024 give no settings the class does not already default to
-        "paper": {},
-    },
-}
-
 
 class UserError(Exception):
     """An error in what the user asked for: printed as one line, exit code 1.
@@ -95,40 +50,37 @@ def _model_class(name: str):
 def resolve_device(device: str) -> str:
     """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; ``cuda`` without a GPU is an error.
 
-    Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    The command line's face of :func:`artgen_lite.models.device.resolve_device` (same rule), with
+    its errors as one-line :class:`UserError` messages naming ``--device``. Explained in the chapter
+    "Your own data" (notebooks/13_your_own_data).
     """
     import torch
 
-    if device not in ("auto", "cpu", "cuda"):
+    from .models.device import DEVICES
+    from .models.device import resolve_device as _resolve
+
+    if device not in DEVICES:
         raise UserError(f"--device must be auto, cpu or cuda; got {device!r}")
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
         raise UserError("--device cuda was asked for but torch sees no CUDA GPU (use --device cpu or auto)")
-    return device
+    return _resolve(device).type
 
 
 def build_model(name: str, scale: str = "course", seed: int = 0, device: str = "auto"):
     """A model of the book (``rbm``, ``gan``, ``vae``, ``crbm``, ``convwgan``, ``pcagan``) at a scale.
 
+    ``klass.preset(scale, seed=seed, device=device)`` (:meth:`artgen_lite.models.GenerativeModel.preset`):
     ``smoke`` trains in seconds (a check that everything runs, not a usable model); ``course`` is
-    the class defaults; ``paper`` the settings each model's docstring gives as the paper's (hours,
-    a GPU helps). ``device`` is passed only to classes that take one; asking a CPU-only class for
-    ``cuda`` is refused. Used by ``artgen train``; explained in the chapter "Your own data"
-    (notebooks/13_your_own_data).
+    the class defaults; ``paper`` the settings of each model's paper, cited in its docstring (hours,
+    a GPU helps). ``device`` is checked here (``cuda`` without a GPU is a one-line error) and kept
+    as given in the model, so a model trained with ``auto`` on a GPU loads with ``auto`` on a CPU.
+    Used by ``artgen train``; explained in the chapter "Your own data" (notebooks/13_your_own_data).
     """
     if scale not in SCALES:
         raise UserError(f"--scale must be one of {', '.join(SCALES)}; got {scale!r}")
     klass = _model_class(name)
-    settings = dict(_SETTINGS[name][scale], seed=int(seed))
-    accepted = inspect.signature(klass).parameters
-    resolved = resolve_device(device)
-    if "device" in accepted:
-        settings["device"] = resolved
-    elif resolved != "cpu":
-        if device == "cuda":
-            raise UserError(f"the {klass.__name__} of this version runs on the CPU only; use --device cpu")
-    return klass(**settings)
+    resolve_device(device)
+    return klass.preset(scale, seed=int(seed), device=device)
 
 
 # --------------------------------------------------------------------------------------------

@@ -199,7 +199,7 @@ def test_model_file_keeps_the_columns_and_the_settings(pipeline):
     assert type(model).__name__ == "RBM" and model.n_snps == N_SNP
     assert cols["positions"] == [int(p) for p in np.arange(N_SNP) * 250 + 10_000]
     assert info["scale"] == "smoke" and info["seed"] == 2 and info["model"] == "rbm"
-    assert model.get_params()["seed"] == 2 and model.get_params()["epochs"] == cli._SETTINGS["rbm"]["smoke"]["epochs"]
+    assert model.get_params()["seed"] == 2 and model.get_params()["epochs"] == cli._model_class("rbm")._presets["smoke"]["epochs"]
 
 
 def test_sample_refuses_odd_n_and_files_not_from_train(capsys, pipeline, tmp_path):
@@ -270,6 +270,15 @@ def test_paper_scale_takes_the_documented_settings():
     assert (crbm["lr"], crbm["k"], crbm["n_hidden"]) == (1e-3, 50, 2000)
     vae = cli.build_model("vae", "paper").get_params()
     assert (vae["depth"], vae["epochs"], vae["patience"]) == (6, 500, 50)
+
+
+def test_build_model_is_the_class_preset_with_the_device_kept_as_given():
+    for name in cli.MODELS:
+        klass = cli._model_class(name)
+        for scale in cli.SCALES:
+            built = cli.build_model(name, scale, seed=3, device="auto")
+            assert built.get_params() == klass.preset(scale, seed=3, device="auto").get_params()
+            assert built.device == "auto"  # stored as given: the model file loads on any machine
 
 
 def test_cuda_without_a_gpu_is_refused_in_one_line(capsys, monkeypatch, cohort, tmp_path):

@@ -66,7 +66,18 @@ def _hash_inputs(nb: Path, scale: str, seed) -> str:
         add(extra.name, extra.read_bytes() if extra.exists() else b"")
     add("scale", str(scale).encode())
     add("seed", str(seed).encode())
+    add("accelerator", _accelerator().encode())  # what the chapters' DEVICE = "auto" resolves to
     return h.hexdigest()
+
+
+def _accelerator() -> str:
+    """``"cuda"`` when torch sees a GPU here, else ``"cpu"``: where a chapter's ``DEVICE = "auto"``
+    trains its models, which changes its numbers (GPU sums run in another order)."""
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def package_versions() -> dict:

@@ -103,6 +103,13 @@ class DNAWGAN(GenerativeModel):
         ``wasserstein`` (mean critic score of real minus generated: the critic's estimate of
         the Wasserstein distance), ``gp`` and ``g_loss``, averaged over those steps.
     seed : int, default 0
+    device : {"auto", "cpu", "cuda"}, default "auto"
+        Where to compute (:mod:`artgen_lite.models.device`); the random draws are the same on
+        every device.
+
+    Presets (:meth:`preset`): ``"smoke"`` (20 iterations, 8 channels, one block) and ``"paper"``:
+    the bracketed values above, those of Killoran et al. 2017's resnet model (100,000 iterations,
+    latent size 100, 100 channels, 5 residual blocks, lr 1e-4).
 
     The face is that of every model in the book, adapted to sequences:
     ``fit(X, progress=True, callback=None)`` takes DNA strings or a one-hot array ``(n, L, 4)``;
@@ -116,12 +123,19 @@ class DNAWGAN(GenerativeModel):
     """
 
     _hyperparameters = ("iterations", "latent_dim", "channels", "blocks", "kernel_size", "res_scale",
-                        "n_critic", "gp_weight", "lr", "batch_size", "log_every", "seed")
+                        "n_critic", "gp_weight", "lr", "batch_size", "log_every", "seed", "device")
+    _presets = {
+        "smoke": dict(iterations=20, latent_dim=16, channels=8, blocks=1, log_every=10),
+        # Killoran et al. 2017 (co9olguy/Generating-and-designing-DNA, resnet model)
+        "paper": dict(iterations=100_000, latent_dim=100, channels=100, blocks=5, kernel_size=5, res_scale=0.3,
+                      n_critic=5, gp_weight=10.0, lr=1e-4, batch_size=64),
+    }
 
     def __init__(self, *, iterations: int = 500, latent_dim: int = 64, channels: int = 16, blocks: int = 2,
                  kernel_size: int = 5, res_scale: float = 0.3, n_critic: int = 5, gp_weight: float = 10.0,
-                 lr: float = 1e-3, batch_size: int = 64, log_every: int = 50, seed: int = 0) -> None:
-        super().__init__()
+                 lr: float = 1e-3, batch_size: int = 64, log_every: int = 50, seed: int = 0,
+                 device: str = "auto") -> None:
+        super().__init__(device=device)
         for nm in ("iterations", "latent_dim", "channels", "kernel_size", "n_critic", "batch_size", "log_every"):
             setattr(self, nm, _check_positive_int(locals()[nm], nm))
         if isinstance(blocks, bool) or not isinstance(blocks, (int, np.integer)) or blocks < 0:
@@ -162,14 +176,16 @@ class DNAWGAN(GenerativeModel):
             raise ValueError(f"X has {codes.shape[0]} sequences, fewer than one batch ({self.batch_size})")
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable; got {type(callback).__name__}")
+        dev = self._dev  # refuses device="cuda" without a GPU before any work
         self.n_snps = int(codes.shape[1])
         self.history = []
         gen = torch.Generator().manual_seed(self.seed)
         self._build(self.n_snps)
         _glorot(self.generator, gen)
         _glorot(self.critic, gen)
+        self._to_device()  # initialised on the CPU from the seeded generator, then moved
         t0 = time.perf_counter()
-        data = torch.from_numpy(one_hot(codes)).float()
+        data = torch.from_numpy(one_hot(codes)).float().to(dev)
         opt_g = torch.optim.Adam(self.generator.parameters(), lr=self.lr, betas=(0.5, 0.9))
         opt_c = torch.optim.Adam(self.critic.parameters(), lr=self.lr, betas=(0.5, 0.9))
         bs, n = self.batch_size, len(data)
@@ -185,11 +201,11 @@ class DNAWGAN(GenerativeModel):
                 real = data[order[pos : pos + bs]]
                 pos += bs
                 with torch.no_grad():
-                    fake = self.generator(torch.randn(bs, self.latent_dim, generator=gen))
+                    fake = self.generator(torch.randn(bs, self.latent_dim, generator=gen).to(dev))
                 logs = critic_step(self.critic, opt_c, real, fake, self.gp_weight, generator=gen)
             # --- one generator step through the frozen critic
             self.critic.requires_grad_(False)
-            loss_g = -self.critic(self.generator(torch.randn(bs, self.latent_dim, generator=gen))).mean()
+            loss_g = -self.critic(self.generator(torch.randn(bs, self.latent_dim, generator=gen).to(dev))).mean()
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
@@ -219,7 +235,7 @@ class DNAWGAN(GenerativeModel):
         self._require_fitted()
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (n, {self.latent_dim}); got {tuple(z.shape)}")
-        return self.generator(z)
+        return self.generator(z.to(self._dev))  # the gradient flows back to z where it lives
 
     def sample(self, n: int, seed: int = 0, output: str = "strings") -> Any:
         """``n`` generated windows: strings (default), ``"onehot"`` (``uint8 (n, L, 4)``, argmax
@@ -230,7 +246,7 @@ class DNAWGAN(GenerativeModel):
             raise ValueError(f"output must be 'strings', 'onehot' or 'probs'; got {output!r}")
         gen = torch.Generator().manual_seed(int(seed))
         with torch.no_grad():
-            p = self.generator(torch.randn(n, self.latent_dim, generator=gen))
+            p = self.generator(torch.randn(n, self.latent_dim, generator=gen).to(self._dev)).cpu()
         if output == "probs":
             return p.numpy()
         if output == "onehot":
@@ -250,4 +266,4 @@ class DNAWGAN(GenerativeModel):
             if x.shape[1] != self.n_snps:
                 raise ValueError(f"X has length {x.shape[1]}, the model was trained on {self.n_snps}")
         with torch.no_grad():
-            return self.critic(x).numpy()
+            return self.critic(x.to(self._dev)).cpu().numpy()

@@ -45,6 +45,8 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm import tqdm
 
+from ..models.base import make_preset
+from ..models.device import check_device, resolve_device
 from ..models.model_file import read_model_file, write_model_file
 from ._checks import check_fraction, check_int
 from .alphabet import COMPLEMENT_CODES, MASK_CODE, N_CODE, encode
@@ -63,10 +65,23 @@ class _MaskedLM:
     """Training loop, evaluation, embeddings and persistence shared by the two networks."""
 
     _hyperparameters: ClassVar[tuple[str, ...]] = ()
+    _presets: ClassVar[dict[str, dict]] = {}
     name: ClassVar[str] = "MLM"
 
+    @classmethod
+    def preset(cls, scale: str = "course", **overrides):
+        """An untrained model with the settings of ``scale``: ``"smoke"`` (seconds),
+        ``"course"`` (the defaults) or ``"paper"`` (the paper's, see the class docstring);
+        ``overrides`` win. An unknown scale is a ValueError naming it. Chapter 09."""
+        return make_preset(cls, scale, overrides)
+
+    @property
+    def _dev(self) -> torch.device:
+        return resolve_device(self.device)
+
     def _check_common(self, window, mask_rate, repeat_weight, steps, batch_size, lr,
-                      weight_decay, warmup, log_every, seed):
+                      weight_decay, warmup, log_every, seed, device="auto"):
+        self.device = check_device(device)
         self.window = check_int(window, "window", 16)
         self.mask_rate = check_fraction(mask_rate, "mask_rate", 0.001, 0.9)
         self.repeat_weight = check_fraction(repeat_weight, "repeat_weight")
@@ -141,7 +156,9 @@ class _MaskedLM:
             vp = evaluation_positions(len(vw), self.window, spacing=min(24, self.window // 2),
                                       margin=min(8, self.window // 4), seed=self.seed)
             val = (vw, vp, ~np.take_along_axis(vl, vp, 1))
+        dev = self._dev  # refuses device="cuda" without a GPU before any work
         self._build_with_seed()
+        self.net.to(dev)  # built on the CPU from the seeded global generator, then moved
         gen = torch.Generator().manual_seed(self.seed)
         opt = torch.optim.AdamW(self.net.parameters(), lr=self.lr, betas=(0.9, 0.98),
                                 weight_decay=self.weight_decay)
@@ -209,7 +226,7 @@ class _MaskedLM:
                 rc = torch.from_numpy(COMPLEMENT_CODES)[wb].flip(1)
                 lp_rc = self._log_probs_one_strand(rc, wb.shape[1] - 1 - pb)
                 lp = torch.log_softmax(0.5 * (lp + lp_rc.flip(-1)), -1)  # flip: A<->T, C<->G
-            out.append(lp.double().numpy())
+            out.append(lp.double().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, p.shape[1], 4))
 
     @torch.no_grad()
@@ -226,7 +243,7 @@ class _MaskedLM:
             e = self._hidden(wb).mean(1)
             if both_strands:
                 e = 0.5 * (e + self._hidden(torch.from_numpy(COMPLEMENT_CODES)[wb].flip(1)).mean(1))
-            out.append(e.double().numpy())
+            out.append(e.double().cpu().numpy())
         return np.concatenate(out)
 
     def _check_window_length(self, L):
@@ -257,6 +274,7 @@ class _MaskedLM:
         model = cls(**payload["hyperparameters"])
         model._build()
         model.net.load_state_dict(payload["state"])
+        model.net.to(model._dev)
         model.net.eval()
         model.history = list(payload["history"])
         return model
@@ -270,8 +288,13 @@ class ConvLM(_MaskedLM):
     ``dilation_cycle`` (dilation ``2**(i mod cycle)``; GPN: 8), training ``window`` in bases,
     ``mask_rate`` (0.15), ``repeat_weight`` (0.1 for lower-case bases), ``steps``,
     ``batch_size``, ``lr`` (AdamW, GPN: 1e-3), ``weight_decay`` (0.01), ``warmup`` (fraction of
-    the steps), ``log_every``, ``seed``.  Each side of a base sees
-    ``(kernel_first-1)/2 + (kernel-1)/2 * sum(dilations)`` bases of context.
+    the steps), ``log_every``, ``seed``, ``device`` (``"auto"``, ``"cpu"`` or ``"cuda"``,
+    :mod:`artgen_lite.models.device`; masks and batches are drawn on the CPU).  Each side of a
+    base sees ``(kernel_first-1)/2 + (kernel-1)/2 * sum(dilations)`` bases of context.
+
+    Presets (:meth:`preset`): ``"smoke"`` (16 channels, 2 layers, 20 steps) and ``"paper"``: the
+    GPN values in brackets above (Benegas, Batra & Song 2023): 512 channels, 25 layers,
+    dilation cycle 8, lr 1e-3, 120,000 steps.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
     """
@@ -279,20 +302,25 @@ class ConvLM(_MaskedLM):
     name = "GPN-like CNN"
     _hyperparameters = ("hidden", "n_layers", "kernel_first", "kernel", "dilation_cycle",
                         "window", "mask_rate", "repeat_weight", "steps", "batch_size", "lr",
-                        "weight_decay", "warmup", "log_every", "seed")
+                        "weight_decay", "warmup", "log_every", "seed", "device")
+    _presets = {
+        "smoke": dict(hidden=16, n_layers=2, steps=20, log_every=10),
+        # GPN (Benegas et al. 2023): 512 channels, 25 layers, dilation cycle 8, lr 1e-3, 120,000 steps
+        "paper": dict(hidden=512, n_layers=25, dilation_cycle=8, lr=1e-3, steps=120_000),
+    }
 
     def __init__(self, *, hidden: int = 64, n_layers: int = 6, kernel_first: int = 9,
                  kernel: int = 5, dilation_cycle: int = 6, window: int = 128,
                  mask_rate: float = 0.15, repeat_weight: float = 0.1, steps: int = 250,
                  batch_size: int = 32, lr: float = 2e-3, weight_decay: float = 0.01,
-                 warmup: float = 0.05, log_every: int = 50, seed: int = 0):
+                 warmup: float = 0.05, log_every: int = 50, seed: int = 0, device: str = "auto"):
         self.hidden = check_int(hidden, "hidden", 6)
         self.n_layers = check_int(n_layers, "n_layers")
         self.kernel_first = check_int(kernel_first, "kernel_first")
         self.kernel = check_int(kernel, "kernel")
         self.dilation_cycle = check_int(dilation_cycle, "dilation_cycle")
         self._check_common(window, mask_rate, repeat_weight, steps, batch_size, lr, weight_decay,
-                           warmup, log_every, seed)
+                           warmup, log_every, seed, device)
 
     @property
     def context(self) -> int:
@@ -305,20 +333,24 @@ class ConvLM(_MaskedLM):
                             self.dilation_cycle)
 
     def _loss(self, x, w, gen):
-        inputs, chosen = mask_bases(x, self.mask_rate, gen)
+        inputs, chosen = mask_bases(x, self.mask_rate, gen)  # drawn on the CPU, then moved
+        dev = self._dev
+        x, w, inputs, chosen = x.to(dev), w.to(dev), inputs.to(dev), chosen.to(dev)
         logits = self.net.head(self.net.encode(inputs))
         ce = F.cross_entropy(logits[chosen], x[chosen], reduction="none")
         wc = w[chosen]
         return (ce * wc).sum() / wc.sum().clamp_min(1e-8)
 
     def _log_probs_one_strand(self, w, p):
+        dev = self._dev
+        w, p = w.to(dev), p.to(dev)
         inputs = w.scatter(1, p, MASK_CODE)
         h = self.net.encode(inputs)
         h = torch.gather(h, 1, p[..., None].expand(-1, -1, h.shape[-1]))
         return torch.log_softmax(self.net.head(h), -1)
 
     def _hidden(self, w):
-        return self.net.encode(w)
+        return self.net.encode(w.to(self._dev))
 
 
 class KmerTransformerLM(_MaskedLM):
@@ -330,7 +362,13 @@ class KmerTransformerLM(_MaskedLM):
     this share one attention bias), training ``window`` in bases (the model reads
     ``window - k + 1`` tokens; DNABERT: 512 tokens), ``mask_rate`` (fraction of tokens masked,
     about 0.15), ``repeat_weight``, ``steps``, ``batch_size``, ``lr`` (DNABERT: 4e-4),
-    ``weight_decay``, ``warmup``, ``log_every``, ``seed``.
+    ``weight_decay``, ``warmup``, ``log_every``, ``seed``, ``device`` (``"auto"``, ``"cpu"`` or
+    ``"cuda"``, :mod:`artgen_lite.models.device`; masks and batches are drawn on the CPU).
+
+    Presets (:meth:`preset`): ``"smoke"`` (16 hidden units, one layer, 20 steps) and
+    ``"paper"``: DNABERT-6 (Ji et al. 2021, the values in brackets above): k 6, hidden 768,
+    12 layers, 12 heads, feed-forward 3072, windows of 512 tokens (517 bases), lr 4e-4,
+    200,000 steps.
 
     One deliberate change from BERT: positions enter as a learned attention bias per head and
     token offset (as in T5) rather than as absolute position embeddings added to the input.
@@ -344,13 +382,19 @@ class KmerTransformerLM(_MaskedLM):
     name = "DNABERT-like transformer"
     _hyperparameters = ("k", "hidden", "n_layers", "n_heads", "ffn", "window", "mask_rate",
                         "repeat_weight", "steps", "batch_size", "lr", "weight_decay", "warmup",
-                        "log_every", "seed", "max_offset")
+                        "log_every", "seed", "max_offset", "device")
+    _presets = {
+        "smoke": dict(hidden=16, n_layers=1, n_heads=2, ffn=32, steps=20, log_every=10),
+        # DNABERT-6 (Ji et al. 2021): k 6, 768 hidden, 12 layers and heads, ffn 3072, 512 tokens, lr 4e-4
+        "paper": dict(k=6, hidden=768, n_layers=12, n_heads=12, ffn=3072, window=512 + 6 - 1, lr=4e-4,
+                      steps=200_000),
+    }
 
     def __init__(self, *, k: int = 3, hidden: int = 64, n_layers: int = 2, n_heads: int = 4,
                  ffn: int = 256, max_offset: int = 32, window: int = 128, mask_rate: float = 0.15,
                  repeat_weight: float = 0.1, steps: int = 400, batch_size: int = 32,
                  lr: float = 3e-3, weight_decay: float = 0.01, warmup: float = 0.05,
-                 log_every: int = 50, seed: int = 0):
+                 log_every: int = 50, seed: int = 0, device: str = "auto"):
         self.tokenizer = KmerTokenizer(k)
         self.k = self.tokenizer.k
         self.hidden = check_int(hidden, "hidden")
@@ -361,7 +405,7 @@ class KmerTransformerLM(_MaskedLM):
         self.ffn = check_int(ffn, "ffn")
         self.max_offset = check_int(max_offset, "max_offset")
         self._check_common(window, mask_rate, repeat_weight, steps, batch_size, lr, weight_decay,
-                           warmup, log_every, seed)
+                           warmup, log_every, seed, device)
         if self.window < 2 * self.k:
             raise ValueError(f"window must be at least 2k = {2 * self.k} bases; got {window}")
 
@@ -374,12 +418,14 @@ class KmerTransformerLM(_MaskedLM):
             raise ValueError(f"windows must be at least 2k = {2 * self.k} bases long; got {L}")
 
     def _tokens(self, x):
-        return torch.from_numpy(self.tokenizer.encode_codes(x.numpy()))
+        return torch.from_numpy(self.tokenizer.encode_codes(x.cpu().numpy()))
 
     def _loss(self, x, w, gen):
         ids = self._tokens(x)
-        chosen = kmer_span_mask(ids.shape, self.k, self.mask_rate, gen)
+        chosen = kmer_span_mask(ids.shape, self.k, self.mask_rate, gen)  # drawn on the CPU, then moved
         chosen &= ids != KmerTokenizer.UNK
+        dev = self._dev
+        ids, chosen, w = ids.to(dev), chosen.to(dev), w.to(dev)
         inputs = ids.masked_fill(chosen, KmerTokenizer.MASK)
         h = self.net.encode(inputs)[chosen]
         logits = self.net.head(h)
@@ -392,12 +438,14 @@ class KmerTransformerLM(_MaskedLM):
         k = self.k
         ids = self._tokens(w)
         n, n_tok = ids.shape
-        tmask = torch.from_numpy(mask_tokens_for_bases(n_tok, k, p.numpy()))
+        tmask = torch.from_numpy(mask_tokens_for_bases(n_tok, k, p.cpu().numpy()))
+        dev = self._dev
+        ids, tmask, p = ids.to(dev), tmask.to(dev), p.to(dev)
         inputs = ids.masked_fill(tmask, KmerTokenizer.MASK)
         h = self.net.encode(inputs)
         m = p.shape[1]
         # covering tokens t = p - o for offsets o = 0..k-1 (the base is at place o of token t)
-        off = torch.arange(k)
+        off = torch.arange(k, device=dev)
         t = p[..., None] - off  # (n, m, k)
         ok = (t >= 0) & (t < n_tok)
         tc = t.clamp(0, n_tok - 1)
@@ -413,4 +461,4 @@ class KmerTransformerLM(_MaskedLM):
         return torch.logsumexp(marg, 2) - torch.log(ok.sum(2, keepdim=True).float())
 
     def _hidden(self, w):
-        return self.net.encode(self._tokens(w))
+        return self.net.encode(self._tokens(w).to(self._dev))

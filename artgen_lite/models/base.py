@@ -3,6 +3,9 @@
 Every model is a :class:`GenerativeModel`:
 
 * ``model = Model(**settings)`` -- keyword settings only, with the course-scale defaults;
+  ``Model.preset("smoke" | "course" | "paper", **overrides)`` -- the settings of a scale
+  (``"paper"``: those of the model's paper, cited in its docstring);
+* ``device="auto" | "cpu" | "cuda"`` -- where it computes (:mod:`artgen_lite.models.device`);
 * ``model.fit(X, progress=True)`` -- trains on a 0/1 haplotype matrix (rows = haplotypes,
   columns = SNPs) and returns the model itself, so ``Model().fit(X).sample(100)`` works;
 * ``model.sample(n, seed=0)`` -- ``n`` artificial haplotypes as a ``uint8`` 0/1 array;
@@ -11,9 +14,9 @@ Every model is a :class:`GenerativeModel`:
 * ``model.n_parameters`` -- the number of trainable numbers;
 * ``model.history`` -- one dict per epoch (``model.history_frame()`` gives a DataFrame).
 
-Results are reproducible: all randomness goes through seeded ``torch.Generator`` objects,
-so on CPU the same ``seed`` (with the same number of threads) gives bitwise identical
-models and samples.
+Results are reproducible: all randomness goes through seeded CPU ``torch.Generator`` objects
+(on a GPU the draws are made on the CPU and moved), so on CPU the same ``seed`` (with the same
+number of threads) gives bitwise identical models and samples.
 """
 
 from __future__ import annotations
@@ -31,9 +34,13 @@ import torch
 
 from .. import validation as _validation
 from .checkpoint import ValidationMonitor, split_validation
+from .device import check_device, resolve_device
 from .model_file import ModelFileError, read_model_file, write_model_file
 
-__all__ = ["GenerativeModel", "check_haplotypes"]
+__all__ = ["GenerativeModel", "SCALES", "check_haplotypes"]
+
+#: the scales of :meth:`GenerativeModel.preset`: ``course`` is every class's defaults
+SCALES = ("smoke", "course", "paper")
 
 
 def check_haplotypes(X: Any, name: str = "X", n_snps: int | None = None) -> np.ndarray:
@@ -75,23 +82,59 @@ def _find_subclass(name: str, module: str | None = None) -> type:
     raise ValueError(f"unknown model class {name!r} in the saved file")
 
 
+def make_preset(cls: type, scale: str, overrides: dict[str, Any]):
+    """``cls(**settings)`` for ``scale``: ``cls._presets[scale]`` updated by ``overrides`` (they win);
+    ``"course"`` is the class defaults. An unknown scale is a ValueError naming it (chapter 04)."""
+    presets = getattr(cls, "_presets", {})
+    if scale == "course":
+        settings: dict[str, Any] = {}
+    elif isinstance(scale, str) and scale in presets:
+        settings = dict(presets[scale])
+    else:
+        known = ", ".join(repr(s) for s in SCALES if s == "course" or s in presets)
+        raise ValueError(f"scale must be one of {known}; got {scale!r}")
+    settings.update(overrides)
+    return cls(**settings)
+
+
+def _to_cpu(obj: Any) -> Any:
+    """``obj`` with every tensor in it (through dicts, lists, tuples) moved to the CPU."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        return {k: _to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return obj
+
+
 class GenerativeModel:
     """Base class: the common ``fit`` / ``sample`` / ``save`` / ``load`` face.
 
-    Subclasses list their constructor settings in ``_hyperparameters`` (stored as attributes
-    of the same name) and implement ``_build(n_snps)``, ``_fit(X, progress, **kw)``,
-    ``_sample(n, generator, **kw)``, ``_modules()`` (a dict of name → ``torch.nn.Module``
-    or tensor holder) and optionally ``_extra_state()`` / ``_load_extra_state(state)``.
+    Subclasses take their settings as keyword arguments of ``__init__`` (stored as attributes
+    of the same name, ``device`` among them) and implement ``_build(n_snps)``,
+    ``_fit(X, progress, **kw)``, ``_sample(n, generator, **kw)``, ``_modules()`` (a dict of
+    name → ``torch.nn.Module`` or tensor holder) and optionally ``_extra_state()`` /
+    ``_load_extra_state(state)``; ``_presets`` holds the settings of the ``"smoke"`` and
+    ``"paper"`` scales (:meth:`preset`).
+
+    Device rules for subclasses: networks are built and initialised on the CPU (from the seeded
+    CPU generator) and moved with :meth:`_to_device`; every random draw is made on the CPU with
+    that generator and moved with ``.to(device)``; everything handed back to the user goes
+    through ``.cpu()`` before ``.numpy()``.
     """
 
     _hyperparameters: ClassVar[tuple[str, ...]] = ()
+    #: the settings of each scale but ``"course"`` (the defaults): ``{"smoke": {...}, "paper": {...}}``
+    _presets: ClassVar[dict[str, dict[str, Any]]] = {}
     #: the clock ``fit``'s ``time_limit`` is read on: wall-clock seconds.  A benchmark that runs
     #: one-thread fits side by side on a shared machine may set ``time.process_time`` (CPU seconds
     #: of the process: what the fit would take on an idle core), so other jobs do not cut it short.
     time_limit_clock: ClassVar[Any] = staticmethod(time.perf_counter)
 
     def __init__(self, *, validation_fraction: float = 0.0, n_checkpoints: int = 20,
-                 checkpoint_patience: int | None = None) -> None:
+                 checkpoint_patience: int | None = None, device: str = "auto") -> None:
+        self.device = check_device(device)
         self.n_snps: int | None = None
         self.history: list[dict[str, float]] = []
         self.train_time_s: float | None = None
@@ -107,6 +150,52 @@ class GenerativeModel:
 
     # ------------------------------------------------------------------ settings
     @classmethod
+    def preset(cls, scale: str = "course", **overrides: Any) -> "GenerativeModel":
+        """A model with the settings of a scale.
+
+        Parameters
+        ----------
+        scale : {"smoke", "course", "paper"}
+            ``"smoke"``: trains in seconds (a check that everything runs, not a usable model);
+            ``"course"``: the class defaults, what the book's chapters use; ``"paper"``: the
+            settings of the model's paper, cited in the class docstring (hours on a CPU; a GPU
+            helps, ``device="auto"`` takes one).
+        **overrides
+            Settings that replace those of the scale (``seed=...``, ``device=...``, ...).
+
+        Returns
+        -------
+        GenerativeModel
+            An untrained model of this class.
+
+        Raises
+        ------
+        ValueError
+            For a scale the class does not know (the message names it).
+
+        Examples
+        --------
+        >>> from artgen_lite.models import RBM
+        >>> RBM.preset("paper").get_params()["method"]
+        'pcd'
+        >>> RBM.preset("smoke", epochs=3).epochs
+        3
+        """
+        return make_preset(cls, scale, overrides)
+
+    @property
+    def _dev(self) -> torch.device:
+        """The ``torch.device`` that the ``device`` setting stands for on this machine."""
+        return resolve_device(self.device)
+
+    def _to_device(self) -> None:
+        """Move every ``torch.nn.Module`` of :meth:`_modules` to the model's device (in place)."""
+        dev = self._dev
+        for mod in self._modules().values():
+            if isinstance(mod, torch.nn.Module):
+                mod.to(dev)
+
+    @classmethod
     def _param_names(cls) -> list[str]:
         """The constructor's keyword settings, read from the ``__init__`` signature."""
         sig = inspect.signature(cls.__init__)
@@ -118,6 +207,18 @@ class GenerativeModel:
 
         Read from the ``__init__`` signature, as scikit-learn's ``BaseEstimator`` does: every
         setting is stored as an attribute of the same name.
+
+        Returns
+        -------
+        dict
+            Setting name → value, ``device`` as given (``"auto"`` stays ``"auto"``).
+
+        Examples
+        --------
+        >>> from artgen_lite.models import RBM
+        >>> params = RBM(n_hidden=8).get_params()
+        >>> params["n_hidden"], params["device"]
+        (8, 'auto')
         """
         return {k: getattr(self, k) for k in self._param_names()}
 
@@ -138,15 +239,45 @@ class GenerativeModel:
             **kwargs: Any) -> "GenerativeModel":
         """Train on ``X`` (haplotypes x SNPs, 0/1) and return ``self``.
 
-        ``progress=False`` hides the tqdm progress bar.  Training restarts from scratch
-        (a fresh initialisation from ``seed``) on every call.
+        Training restarts from scratch (a fresh initialisation from ``seed``) on every call, on
+        the device that the ``device`` setting resolves to.
 
-        ``time_limit`` (seconds of wall-clock time, default none) stops training at the end of the
-        first epoch that finishes after it; the model is then scored on its validation split one
-        last time and the best state seen is kept, as at a normal end.  A run that stops this way
-        depends on the machine's speed (``stopped_by_time_limit`` is then True): for results that a
-        seed reproduces, leave it unset and budget in ``steps``/``epochs``.
+        Parameters
+        ----------
+        X : array-like of shape (n_haplotypes, n_snps)
+            0/1 haplotypes (any integer, bool or 0.0/1.0 dtype).
+        progress : bool, default True
+            Show the tqdm progress bar.
+        time_limit : float or None, default None
+            Seconds of wall-clock time (``time_limit_clock``) after which training stops at the
+            end of the epoch that is running; the model is then scored on its validation split
+            one last time and the best state seen is kept, as at a normal end. A run that stops
+            this way depends on the machine's speed (``stopped_by_time_limit`` is then True): for
+            results that a seed reproduces, leave it unset and budget in ``steps``/``epochs``.
+        **kwargs
+            Options of the model's own training loop (e.g. ``callback`` for the GANs).
+
+        Returns
+        -------
+        GenerativeModel
+            ``self``, trained (``history``, ``best_epoch`` and ``train_time_s`` filled in).
+
+        Raises
+        ------
+        ValueError
+            When ``X`` is not a 0/1 matrix (the message names ``X``), or ``device="cuda"`` and
+            torch sees no GPU (the message names ``device``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from artgen_lite.models import RBM
+        >>> X = (np.random.default_rng(0).random((64, 10)) < 0.3).astype(np.uint8)
+        >>> model = RBM.preset("smoke", seed=0).fit(X, progress=False)
+        >>> model.n_snps, len(model.history)
+        (10, 2)
         """
+        self._dev  # noqa: B018 - refuse device="cuda" without a GPU before any work
         X = check_haplotypes(X, "X")
         if time_limit is not None:
             time_limit = _check_float(time_limit, "time_limit", 0.0, low_open=True)
@@ -216,7 +347,32 @@ class GenerativeModel:
         return stop or out_of_time
 
     def sample(self, n: int, seed: int = 0, **kwargs: Any) -> np.ndarray:
-        """Generate ``n`` artificial haplotypes (a ``uint8`` array of shape ``(n, n_snps)``)."""
+        """Generate ``n`` artificial haplotypes.
+
+        Parameters
+        ----------
+        n : int
+            Number of haplotypes (positive).
+        seed : int, default 0
+            Seed of the sampler's CPU ``torch.Generator``: the same seed gives the same haplotypes.
+        **kwargs
+            Options of the model's sampler (e.g. ``k`` for the RBM, ``threshold`` for the WGANs).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``uint8`` 0/1 array of shape ``(n, n_snps)``, on the CPU whatever the device.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from artgen_lite.models import RBM
+        >>> X = (np.random.default_rng(0).random((64, 10)) < 0.3).astype(np.uint8)
+        >>> model = RBM.preset("smoke").fit(X, progress=False)
+        >>> S = model.sample(5, seed=1)
+        >>> S.shape, S.dtype, bool((S == model.sample(5, seed=1)).all())
+        ((5, 10), dtype('uint8'), True)
+        """
         self._require_fitted()
         n = _check_positive_int(n, "n")
         gen = torch.Generator().manual_seed(_validation.check_seed(seed))
@@ -244,10 +400,24 @@ class GenerativeModel:
         (:func:`artgen_lite.metrics.mia_auc`, chapter 03) treats them alike: minus the free energy
         (RBM, CRBM), the discriminator's or critic's score (GANs), the ELBO (VAEs).
 
+        Parameters
+        ----------
+        X : array-like of shape (n_haplotypes, n_snps)
+            0/1 haplotypes with the model's number of SNPs.
+
         Returns
         -------
         numpy.ndarray
-            ``float64`` array of shape ``(len(X),)``.
+            ``float64`` array of shape ``(len(X),)``, on the CPU whatever the device.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from artgen_lite.models import RBM
+        >>> X = (np.random.default_rng(0).random((64, 10)) < 0.3).astype(np.uint8)
+        >>> model = RBM.preset("smoke").fit(X, progress=False)
+        >>> model.score_samples(X[:4]).shape
+        (4,)
         """
         self._require_fitted()
         X = check_haplotypes(X, "X", self.n_snps)
@@ -267,7 +437,31 @@ class GenerativeModel:
         """Write settings, learned state and history to ``path``.
 
         Atomic (:func:`artgen_lite.atomic.atomic_write`), with a sha256 checksum of the contents that
-        :meth:`load` verifies (:mod:`artgen_lite.models.model_file`).
+        :meth:`load` verifies (:mod:`artgen_lite.models.model_file`). Tensors are written from the
+        CPU, so a model trained on a GPU loads on a machine without one.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (its folder is created).
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import numpy as np
+        >>> from artgen_lite.models import RBM
+        >>> X = (np.random.default_rng(0).random((64, 10)) < 0.3).astype(np.uint8)
+        >>> model = RBM.preset("smoke").fit(X, progress=False)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = model.save(pathlib.Path(tmp) / "rbm.pt")
+        ...     back = RBM.load(path)
+        >>> bool((back.sample(5) == model.sample(5)).all())
+        True
         """
         self._require_fitted()
         path = Path(path)
@@ -275,9 +469,9 @@ class GenerativeModel:
         state = {}
         for name, mod in self._modules().items():
             if isinstance(mod, torch.nn.Module):
-                state[name] = {k: v.detach().clone() for k, v in mod.state_dict().items()}
+                state[name] = {k: v.detach().cpu().clone() for k, v in mod.state_dict().items()}
             else:
-                state[name] = mod.detach().clone()
+                state[name] = mod.detach().cpu().clone()
         payload = {
             "format": "artgen_lite.models/1",
             "class": type(self).__name__,
@@ -285,7 +479,7 @@ class GenerativeModel:
             "hyperparameters": self.get_params(),
             "n_snps": self.n_snps,
             "state": state,
-            "extra": self._extra_state(),
+            "extra": _to_cpu(self._extra_state()),
             "history": [dict(h) for h in self.history],
             "train_time_s": self.train_time_s,
             "best_epoch": self.best_epoch,
@@ -295,12 +489,44 @@ class GenerativeModel:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "GenerativeModel":
+    def load(cls, path: str | os.PathLike, device: str | None = None) -> "GenerativeModel":
         """Read a model written by :meth:`save`.
 
         The checksum is verified first, then every stored tensor's shape against the rebuilt model;
         a damaged, truncated, foreign or mismatching file raises
         :class:`artgen_lite.models.model_file.ModelFileError` naming ``path``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by :meth:`save` (``GenerativeModel.load`` finds the class in it).
+        device : {"auto", "cpu", "cuda"} or None, default None
+            Where the loaded model computes; ``None`` keeps the saved setting (``"auto"`` unless
+            it was trained with another). The tensors are mapped to the device it resolves to.
+
+        Returns
+        -------
+        GenerativeModel
+            The model, with its settings, learned state and history.
+
+        Raises
+        ------
+        ModelFileError
+            For a damaged, truncated, foreign or mismatching file.
+        ValueError
+            When the device (given or saved) is ``"cuda"`` and torch sees no GPU here.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import numpy as np
+        >>> from artgen_lite.models import GenerativeModel, RBM
+        >>> X = (np.random.default_rng(0).random((64, 10)) < 0.3).astype(np.uint8)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = RBM.preset("smoke").fit(X, progress=False).save(pathlib.Path(tmp) / "m.pt")
+        ...     model = GenerativeModel.load(path, device="cpu")
+        >>> type(model).__name__, model.device
+        ('RBM', 'cpu')
         """
         path = Path(path)
         payload = read_model_file(path)
@@ -319,7 +545,13 @@ class GenerativeModel:
                 raise ModelFileError(f"{path}: {exc}", path=path) from exc
         if n_snps < 1:
             raise ModelFileError(f"{path}: the model file says n_snps = {n_snps}", path=path)
+        if device is not None:
+            hyper = {**hyper, "device": check_device(device)}
         model = klass(**hyper)
+        try:
+            model._dev  # noqa: B018
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc} (e.g. {klass.__name__}.load(path, device='cpu'))") from exc
         model.n_snps = n_snps
         model._build(model.n_snps)
         modules = model._modules()
@@ -347,6 +579,7 @@ class GenerativeModel:
             else:
                 with torch.no_grad():
                     mod.copy_(saved)
+        model._to_device()
         model._load_extra_state(payload.get("extra") or {})
         model.history = list(payload.get("history") or [])
         model.train_time_s = payload.get("train_time_s")

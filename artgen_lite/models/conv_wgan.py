@@ -226,8 +226,11 @@ class _Generator(nn.Module):
         return x.transpose(1, 2).reshape(b, -1)  # column m, channel i -> SNP m * fold + i
 
     def draw_noise(self, n: int, gen: torch.Generator) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        z = torch.randn(n, self.latent_dim, generator=gen)
-        noises = [torch.randn(n, self.noise_dim, m, generator=gen) for m in self.lengths[1:]]
+        """Latent vector and per-stage noise for ``n`` samples: drawn on the CPU from ``gen`` (the
+        same draws on every device), then moved to the generator's device."""
+        dev = self.loc_out.device
+        z = torch.randn(n, self.latent_dim, generator=gen).to(dev)
+        noises = [torch.randn(n, self.noise_dim, m, generator=gen).to(dev) for m in self.lengths[1:]]
         return z, noises
 
 
@@ -337,6 +340,17 @@ class ConvWGAN(GenerativeModel):
         LCT window it brought AATS from ~0.99 to ~0.88 at equal training (30 epochs, batch 48).
     seed : int, default 0
         Seed of the initialisation, the batch order and all noise.
+    device : {"auto", "cpu", "cuda"}, default "auto"
+        Where to compute (:mod:`artgen_lite.models.device`); the random draws are the same on
+        every device.
+
+    Presets (:meth:`preset`): ``"smoke"`` (1 epoch, batches of 480, one critic step per
+    generator step) and ``"paper"``: the bracketed values above, those of Yelmen et al. 2023
+    (``WGAN_run.py``): 10 channels per unit of the schedule, no folding, latent size 8, 2 noise
+    channels, 10 critic steps per generator step, learning rates 5e-4, label noise 0.1, no
+    allele-frequency start, output gain 1 and no weight averaging. The paper chose its epochs by
+    eye, so the ``steps`` budget stays the course one (pass ``epochs=`` or ``steps=``). A GPU
+    helps (``device="auto"`` takes one).
 
     ``fit(X, progress=True, callback=None, callback_every=1)``: ``callback(model, epoch)`` is
     called every ``callback_every`` epochs (and after the last); a dict it returns is added to
@@ -372,6 +386,12 @@ class ConvWGAN(GenerativeModel):
         "ema",
         "seed",
     )
+    _presets = {
+        "smoke": dict(epochs=1, batch_size=480, n_critic=1),
+        # Yelmen et al. 2023 (the bracketed values of the class docstring); epochs were chosen by eye
+        "paper": dict(channels=10, fold=1, latent_dim=8, noise_dim=2, n_critic=10, lr_g=5e-4, lr_c=5e-4,
+                      label_noise=0.1, af_init=False, output_gain=1.0, ema=0.0),
+    }
 
     def __init__(
         self,
@@ -401,8 +421,10 @@ class ConvWGAN(GenerativeModel):
         validation_fraction: float = 0.1,
         n_checkpoints: int = 20,
         checkpoint_patience: int | None = None,
+        device: str = "auto",
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints, checkpoint_patience=checkpoint_patience)
+        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
+                         checkpoint_patience=checkpoint_patience, device=device)
         self.epochs = None if epochs is None else _check_positive_int(epochs, "epochs")
         self.steps = _check_positive_int(steps, "steps")
         self.channels = _check_positive_int(channels, "channels")
@@ -523,9 +545,12 @@ class ConvWGAN(GenerativeModel):
                 bias = torch.full((self.native_length,), -6.0)
                 bias[:m] = torch.log(f / (1 - f))
                 G.loc_out.copy_(bias.reshape(1, -1, self.fold).transpose(1, 2))
+        self._to_device()  # initialised on the CPU from the seeded generator, then moved
+        dev = self._dev
+        mask = mask.to(dev)
         if self.ema:
             self.generator_ema.load_state_dict(G.state_dict())
-        data = self._pad(torch.from_numpy(X).float())
+        data = self._pad(torch.from_numpy(X).float()).to(dev)
         betas = (self.beta1, self.beta2)
         opt_g = torch.optim.Adam(G.parameters(), lr=self.lr_g, betas=betas, foreach=True)
         opt_c = torch.optim.Adam(D.parameters(), lr=self.lr_c, betas=betas, foreach=True)
@@ -538,7 +563,7 @@ class ConvWGAN(GenerativeModel):
             z, noises = G.draw_noise(k, gen)
             p = torch.sigmoid(G(z, noises))
             if self.output == "bernoulli":  # binary draws, straight-through gradient to p
-                hard = (torch.rand(p.shape, generator=gen) < p).to(p.dtype)
+                hard = (torch.rand(p.shape, generator=gen).to(dev) < p).to(p.dtype)
                 p = hard + p - p.detach()
             return p * mask
 
@@ -556,7 +581,7 @@ class ConvWGAN(GenerativeModel):
                 with torch.no_grad():
                     fake = fake_batch(bs)
                 u = self.label_noise * float(torch.rand(1, generator=gen))
-                eps = torch.rand(n_packs, 1, 1, generator=gen)
+                eps = torch.rand(n_packs, 1, 1, generator=gen).to(dev)
                 logs = critic_step(D, opt_c, real.reshape(n_packs, self.pack, -1),
                                    fake.reshape(n_packs, self.pack, -1), self.gp_weight,
                                    eps=eps, real_weight=1 - u)
@@ -635,7 +660,7 @@ class ConvWGAN(GenerativeModel):
         p = self._probabilities(n, generator)
         if threshold:
             return (p > 0.5).to(torch.uint8)
-        return (torch.rand(p.shape, generator=generator) < p).to(torch.uint8)
+        return (torch.rand(p.shape, generator=generator).to(p.device) < p).to(torch.uint8)
 
     def sample(self, n: int, seed: int = 0, threshold: bool | None = None) -> np.ndarray:
         """``n`` artificial haplotypes from the generator's per-SNP probabilities: thresholded at
@@ -659,7 +684,7 @@ class ConvWGAN(GenerativeModel):
         n = _check_positive_int(n, "n")
         gen = torch.Generator().manual_seed(int(seed))
         with torch.no_grad():
-            return self._probabilities(n, gen).double().numpy()
+            return self._probabilities(n, gen).double().cpu().numpy()
 
     # ------------------------------------------------------------------ scores
     def _score_samples(self, X: np.ndarray) -> np.ndarray:
@@ -671,10 +696,10 @@ class ConvWGAN(GenerativeModel):
         of itself."""
         self._require_fitted()
         X = check_haplotypes(X, "X", self.n_snps)
-        x = self._pad(torch.from_numpy(X).float())
+        x = self._pad(torch.from_numpy(X).float()).to(self._dev)
         out = []
         with torch.no_grad():
             for start in range(0, len(x), batch):
                 xb = x[start : start + batch]
                 out.append(self.critic(xb[:, None, :].expand(-1, self.pack, -1).contiguous()))
-        return torch.cat(out).double().numpy()
+        return torch.cat(out).double().cpu().numpy()

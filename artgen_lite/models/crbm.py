@@ -106,6 +106,13 @@ class CRBM(GenerativeModel):
         Decay the learning rate linearly from ``lr`` to ``lr / 10`` over the epochs.
     seed : int, default 0
         Seed of the initialisation, minibatch order and chains (one derived seed per window).
+    device : {"auto", "cpu", "cuda"}, default "auto"
+        Where to compute (:mod:`artgen_lite.models.device`); the random draws are the same on
+        every device.
+
+    Presets (:meth:`preset`): ``"smoke"`` (16 hidden units, k 2, 2 epochs) and ``"paper"``: the
+    settings of Yelmen et al. 2023 (``CRBM_run.py``): lr 1e-3 without decay, k 50, 2000 hidden
+    units, 20,000 epochs (trained on GPUs; ``device="auto"`` takes one).
 
     Beyond the shared face: ``windows`` (list of ``(start, stop, n_pinned)``; ``window_table()``
     as a DataFrame), ``rbms`` (the trained window RBMs), ``sample(n, seed, k=None)``,
@@ -133,6 +140,11 @@ class CRBM(GenerativeModel):
         "lr_decay",
         "seed",
     )
+    _presets = {
+        "smoke": dict(n_hidden=16, k=2, epochs=2, batch_size=256),
+        # Yelmen et al. 2023: lr 1e-3, k 50, 2000 hidden units, 20,000 epochs (GPUs)
+        "paper": dict(lr=1e-3, k=50, n_hidden=2000, epochs=20_000, lr_decay=False),
+    }
 
     def __init__(
         self,
@@ -150,8 +162,9 @@ class CRBM(GenerativeModel):
         init_std: float = 1e-4,
         lr_decay: bool = True,
         seed: int = 0,
+        device: str = "auto",
     ) -> None:
-        super().__init__()
+        super().__init__(device=device)
         self.window = _check_positive_int(window, "window")
         if self.window < 2:
             raise ValueError(f"window must be at least 2 SNPs; got {window!r}")
@@ -192,6 +205,7 @@ class CRBM(GenerativeModel):
             l2=self.l2,
             init_std=self.init_std,
             seed=_seed_for(self.seed, i),
+            device=self.device,
         )
         rbm.n_snps = width
         rbm._build(width)
@@ -231,7 +245,7 @@ class CRBM(GenerativeModel):
             for i, (start, stop, n_pin) in enumerate(self.windows):
                 rbm = self.rbms[i]
                 gen = torch.Generator().manual_seed(rbm.seed)
-                d = data[:, start:stop].float()
+                d = data[:, start:stop].float().to(rbm.W.device)
                 freq = d.mean(0).clamp(1e-5, 1 - 1e-5)
                 with torch.no_grad():
                     rbm.b.copy_(torch.log(freq / (1 - freq)))
@@ -245,10 +259,8 @@ class CRBM(GenerativeModel):
                     for j in range(n_batches):
                         vpos = d[perm[j * bs : (j + 1) * bs]]
                         # Rdm-k: new SNPs restart at random, pinned SNPs = this minibatch's overlap
-                        vneg = torch.cat(
-                            [vpos[:, :n_pin], (torch.rand(vpos.shape[0], stop - start - n_pin, generator=gen) < 0.5).float()],
-                            dim=1,
-                        )
+                        new = (torch.rand(vpos.shape[0], stop - start - n_pin, generator=gen) < 0.5).float()
+                        vneg = torch.cat([vpos[:, :n_pin], new.to(vpos.device)], dim=1)
                         vneg = rbm._gibbs(vneg, self.k, gen, n_clamped=n_pin)
                         recon += rbm._update(vpos, vneg) * vpos.shape[0]
                     fe_data = float(self._window_free_energy(i, d[perm[:bs]]).mean())
@@ -267,11 +279,12 @@ class CRBM(GenerativeModel):
     # ------------------------------------------------------------------ generation
     def _chain(self, n: int, gen: torch.Generator, steps: int, out: torch.Tensor | None = None) -> list[torch.Tensor]:
         """Generate window by window; returns each window's output (pinned part included)."""
-        full = torch.empty(n, self.n_snps) if out is None else out
+        dev = self.rbms[0].W.device
+        full = torch.empty(n, self.n_snps, device=dev) if out is None else out
         per_window = []
         for i, (start, stop, n_pin) in enumerate(self.windows):
             rbm = self.rbms[i]
-            new = (torch.rand(n, stop - start - n_pin, generator=gen) < 0.5).float()
+            new = (torch.rand(n, stop - start - n_pin, generator=gen) < 0.5).float().to(dev)
             v = torch.cat([full[:, start : start + n_pin], new], dim=1)
             v = rbm._gibbs(v, steps, gen, n_clamped=n_pin)
             full[:, start:stop] = v
@@ -280,7 +293,7 @@ class CRBM(GenerativeModel):
 
     def _sample(self, n: int, generator: torch.Generator, k: int | None = None) -> torch.Tensor:
         steps = self.k if k is None else _check_positive_int(k, "k")
-        out = torch.empty(n, self.n_snps)
+        out = torch.empty(n, self.n_snps, device=self.rbms[0].W.device)
         self._chain(n, generator, steps, out)
         return out
 
@@ -300,7 +313,7 @@ class CRBM(GenerativeModel):
         gen = torch.Generator().manual_seed(int(seed))
         with torch.no_grad():
             blocks = self._chain(n, gen, steps)
-        return [b.to(torch.uint8).numpy() for b in blocks]
+        return [b.to(torch.uint8).cpu().numpy() for b in blocks]
 
     # ------------------------------------------------------------------ scores
     @torch.no_grad()
@@ -323,9 +336,10 @@ class CRBM(GenerativeModel):
         self._require_fitted()
         X = check_haplotypes(X, "X", self.n_snps)
         data = torch.from_numpy(X)
+        dev = self.rbms[0].W.device
         cols = [
-            self._window_free_energy(i, data[:, a:b].float()).double()
+            self._window_free_energy(i, data[:, a:b].float().to(dev)).double()
             for i, (a, b, _) in enumerate(self.windows)
         ]
-        terms = torch.stack(cols, dim=1).numpy()
+        terms = torch.stack(cols, dim=1).cpu().numpy()
         return terms if per_window else terms.sum(1)

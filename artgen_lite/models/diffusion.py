@@ -68,7 +68,7 @@ class _Denoiser(nn.Module):
 
     def embed(self, t: torch.Tensor) -> torch.Tensor:
         half = self.time_dim // 2
-        freqs = torch.exp(-math.log(1000.0) * torch.arange(half, dtype=torch.float32) / half)
+        freqs = torch.exp(-math.log(1000.0) * torch.arange(half, dtype=torch.float32) / half).to(t.device)
         a = 1000.0 * t[:, None] * freqs[None, :]
         return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
 
@@ -105,11 +105,24 @@ class HaplotypeDiffusion(GenerativeModel):
         Fixed times of the ELBO estimate of :meth:`score_samples`.
     seed : int, default 0
         Seed of the initialisation, minibatches, noise levels and masks.
+    device : {"auto", "cpu", "cuda"}, default "auto"
+        Where to compute (:mod:`artgen_lite.models.device`); the random draws are the same on
+        every device.
+
+    Presets (:meth:`preset`): ``"smoke"`` (width 32, 2 epochs, 16 reverse steps) and ``"paper"``.
+    No paper trains a masking diffusion on haplotypes (the model goes beyond the lecture; its
+    recipe is that of Austin et al. 2021 for discrete data), so ``"paper"`` is the course settings.
 
     ``history`` rows hold ``epoch`` and ``loss`` (the training ELBO per SNP, in nats) plus the
     checkpoint scores of :mod:`artgen_lite.models.checkpoint`. ``score_samples(X)`` is minus the
     ELBO bound on ``-log p(x)`` estimated with fixed times and masks (higher = more member-like).
     """
+
+    _presets = {
+        "smoke": dict(hidden=32, epochs=2, batch_size=128, sample_steps=16),
+        # no paper trains this model on haplotypes: the course settings
+        "paper": {},
+    }
 
     def __init__(
         self,
@@ -127,9 +140,10 @@ class HaplotypeDiffusion(GenerativeModel):
         validation_fraction: float = 0.1,
         n_checkpoints: int = 10,
         checkpoint_patience: int | None = None,
+        device: str = "auto",
     ) -> None:
         super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
-                         checkpoint_patience=checkpoint_patience)
+                         checkpoint_patience=checkpoint_patience, device=device)
         if schedule not in ("linear", "cosine"):
             raise ValueError(f"schedule must be 'linear' or 'cosine'; got {schedule!r}")
         self.hidden = None if hidden is None else _check_positive_int(hidden, "hidden")
@@ -161,7 +175,7 @@ class HaplotypeDiffusion(GenerativeModel):
     def _corrupt(self, x0: torch.Tensor, t: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         """Mask indicator (1 = MASK) of the forward process at times ``t`` (one per row)."""
         m = _mask_prob(t, self.schedule)
-        return (torch.rand(x0.shape, generator=gen) < m[:, None]).float()
+        return (torch.rand(x0.shape, generator=gen).to(x0.device) < m[:, None]).float()
 
     def _nelbo(self, x0: torch.Tensor, t: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
         """Per-row weighted cross-entropy of the masked SNPs, per SNP (one-sample ELBO term)."""
@@ -186,6 +200,9 @@ class HaplotypeDiffusion(GenerativeModel):
         with torch.no_grad():  # start the output at the allele frequencies (the t = 1 answer)
             p = data.mean(0).clamp(1e-3, 1 - 1e-3)
             self.net.out.bias.copy_(torch.log(p / (1 - p)))
+        self._to_device()  # initialised on the CPU from the seeded generator, then moved
+        dev = self._dev
+        data = data.to(dev)
         bs = min(self.batch_size, n)
         n_batches = max(1, n // bs)
         epochs = self._epochs_for(n_batches)
@@ -201,7 +218,7 @@ class HaplotypeDiffusion(GenerativeModel):
                 x0 = data[perm[i * bs : (i + 1) * bs]]
                 # stratified times in (0, 1]: lower-variance ELBO estimate
                 u = (torch.arange(len(x0)) + torch.rand(len(x0), generator=gen)) / len(x0)
-                t = u.clamp_min(1e-3)
+                t = u.clamp_min(1e-3).to(dev)
                 masked = self._corrupt(x0, t, gen)
                 loss = self._nelbo(x0, t, masked).mean()
                 opt.zero_grad(set_to_none=True)
@@ -220,16 +237,17 @@ class HaplotypeDiffusion(GenerativeModel):
     def _sample(self, n: int, generator: torch.Generator, sample_steps: int | None = None) -> torch.Tensor:
         S = self.sample_steps if sample_steps is None else _check_positive_int(sample_steps, "sample_steps")
         T = int(self.n_snps)
-        x = torch.zeros(n, T)  # the alleles revealed so far, in {-1, +1}; 0 = MASK
-        masked = torch.ones(n, T)
+        dev = self._dev
+        x = torch.zeros(n, T, device=dev)  # the alleles revealed so far, in {-1, +1}; 0 = MASK
+        masked = torch.ones(n, T, device=dev)
         self.net.eval()
         times = torch.linspace(1.0, 0.0, S + 1)
         for i in range(S):
             t, s = times[i], times[i + 1]
             mt, ms = _mask_prob(t, self.schedule), _mask_prob(s, self.schedule)
-            logits = self.net(x, masked, torch.full((n,), float(t)))
-            reveal = (torch.rand(n, T, generator=generator) < (mt - ms) / mt).float() * masked
-            allele = (torch.rand(n, T, generator=generator) < torch.sigmoid(logits)).float()
+            logits = self.net(x, masked, torch.full((n,), float(t), device=dev))
+            reveal = (torch.rand(n, T, generator=generator) < (mt - ms) / mt).float().to(dev) * masked
+            allele = (torch.rand(n, T, generator=generator).to(dev) < torch.sigmoid(logits)).float()
             x = x + reveal * (2 * allele - 1)
             masked = masked - reveal
         return ((x + 1) / 2).to(torch.uint8)
@@ -247,17 +265,18 @@ class HaplotypeDiffusion(GenerativeModel):
         fixed seed, so two haplotypes are scored with the same noise (a white-box membership score).
         """
         self._require_fitted()
-        X = torch.from_numpy(check_haplotypes(X, "X", self.n_snps)).float()
+        dev = self._dev
+        X = torch.from_numpy(check_haplotypes(X, "X", self.n_snps)).float().to(dev)
         J = self.score_timesteps
-        out = torch.zeros(len(X), dtype=torch.float64)
+        out = torch.zeros(len(X), dtype=torch.float64, device=dev)
         self.net.eval()
         for j in range(J):
             gen = torch.Generator().manual_seed(int(seed) * 1000 + j)
-            u = torch.rand(X.shape[1], generator=gen)  # one mask pattern per time, shared by all rows
+            u = torch.rand(X.shape[1], generator=gen).to(dev)  # one mask pattern per time, shared by all rows
             t0 = (j + 0.5) / J
             for s in range(0, len(X), batch_size):
                 x0 = X[s : s + batch_size]
-                t = torch.full((len(x0),), t0)
+                t = torch.full((len(x0),), t0, device=dev)
                 masked = (u[None, :] < _mask_prob(t, self.schedule)[:, None]).float()
                 out[s : s + batch_size] += self._nelbo(x0, t, masked).double()
-        return (-out / J).numpy()
+        return (-out / J).cpu().numpy()

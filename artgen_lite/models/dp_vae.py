@@ -58,6 +58,13 @@ class DPVAE(VAE):
         Expected passes over the data (``steps = epochs * n / batch_size``), fixed in advance.
     batch_size : int, default 128
         Expected batch size under Poisson sampling.
+    device : {"auto", "cpu", "cuda"}, default "auto"
+        Where to compute (:mod:`artgen_lite.models.device`).
+
+    Presets (:meth:`preset`): ``"smoke"`` (depth 2, width 32, 2 epochs) and ``"paper"``. No
+    paper trains a DP-SGD popvae: ``"paper"`` is popvae's network (Battey, Coffing & Kern 2021:
+    depth 6, width 128, latent size 2) trained with the DP-SGD of Abadi et al. 2016 at this
+    class's privacy settings (epsilon 10, delta 1e-5, clip 1).
 
     After :meth:`fit`: ``noise_multiplier`` (sigma), ``epsilon_spent`` (the accountant's
     epsilon for the steps actually taken), ``steps``, and ``history`` rows with ``epoch``,
@@ -80,6 +87,11 @@ class DPVAE(VAE):
         "clip",
         "seed",
     )
+    _presets = {
+        "smoke": dict(depth=2, width=32, epochs=2),
+        # popvae's network (Battey et al. 2021) under DP-SGD (Abadi et al. 2016); no paper trains both
+        "paper": dict(depth=6, width=128, latent_dim=2),
+    }
 
     def __init__(
         self,
@@ -96,10 +108,11 @@ class DPVAE(VAE):
         delta: float = 1e-5,
         clip: float = 1.0,
         seed: int = 0,
+        device: str = "auto",
     ) -> None:
         super().__init__(
             depth=depth, width=width, latent_dim=latent_dim, epochs=epochs, batch_size=batch_size,
-            lr=lr, val_fraction=0.0, quirk=quirk, beta=beta, seed=seed,
+            lr=lr, val_fraction=0.0, quirk=quirk, beta=beta, seed=seed, device=device,
             validation_fraction=0.0,  # choosing a checkpoint on the data would spend privacy
         )
         if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon > 0:
@@ -133,6 +146,8 @@ class DPVAE(VAE):
         gen = torch.Generator().manual_seed(self.seed)
         _glorot_init(self.encoder, gen)
         _glorot_init(self.decoder, gen)
+        self._to_device()  # initialised on the CPU from the seeded generator, then moved
+        dev = self._dev
         q = self.batch_size / n
         steps_per_epoch = max(1, round(n / self.batch_size))
         steps = self.epochs * steps_per_epoch
@@ -142,7 +157,7 @@ class DPVAE(VAE):
 
         params = [*self.encoder.parameters(), *self.decoder.parameters()]
         opt = torch.optim.Adam(params, lr=self.lr, eps=1e-7)
-        data = torch.from_numpy(X).float()
+        data = torch.from_numpy(X).float().to(dev)
         noise_std = sigma * self.clip
         bar = tqdm(range(self.epochs), desc=f"DP-VAE (eps={self.epsilon:g})", disable=not progress, unit="epoch")
         for epoch in bar:
@@ -150,7 +165,7 @@ class DPVAE(VAE):
             self.decoder.train()
             clipped = seen = 0
             for _ in range(steps_per_epoch):
-                x = data[torch.rand(n, generator=gen) < q]
+                x = data[(torch.rand(n, generator=gen) < q).to(dev)]
                 opt.zero_grad(set_to_none=True)
                 if len(x):
                     scale = self._clipped_backward(x, gen)
@@ -160,7 +175,7 @@ class DPVAE(VAE):
                     if p.grad is None:
                         p.grad = torch.zeros_like(p)
                     if noise_std:
-                        p.grad.add_(torch.randn(p.shape, generator=gen), alpha=noise_std)
+                        p.grad.add_(torch.randn(p.shape, generator=gen).to(dev), alpha=noise_std)
                     p.grad.div_(self.batch_size)
                 opt.step()
             rec = {

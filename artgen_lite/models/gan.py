@@ -62,6 +62,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .base import GenerativeModel, _check_positive_int, check_haplotypes
+from .device import fork_rng_on
 
 __all__ = ["GAN"]
 
@@ -154,7 +155,7 @@ def _batch_features(x: torch.Tensor) -> torch.Tensor:
     """
     n = x.shape[1]
     d = x @ (1 - x).t() + (1 - x) @ x.t()
-    eye = torch.eye(x.shape[0], dtype=torch.bool)
+    eye = torch.eye(x.shape[0], dtype=torch.bool, device=x.device)
     nn_d = d.masked_fill(eye, float("inf")).min(dim=1).values
     mean_d = d.masked_fill(eye, 0.0).sum(1) / max(1, x.shape[0] - 1)
     return torch.stack([nn_d, mean_d], dim=1) * (10.0 / n)
@@ -204,6 +205,14 @@ class GAN(GenerativeModel):
         ``output_probabilities(..., mc_dropout=True)`` keeps dropout on at generation time.
     seed : int, default 0
         Seed of the initialisation, the data order and all noise.
+    device : {"auto", "cpu", "cuda"}, default "auto"
+        Where to compute (:mod:`artgen_lite.models.device`); the random draws are the same on
+        every device (the dropout masks of ``dropout > 0`` come from torch's seeded global
+        generator of that device).
+
+    Presets (:meth:`preset`): ``"smoke"`` (the improved variant, 1 epoch, latent size 16) and
+    ``"paper"``: the original GAN of Yelmen et al. 2021 (``gan_script5.py``) for the 20,000
+    epochs of their released 805-SNP AGs.
 
     ``fit(X, progress=True, callback=None, callback_every=1)``: ``callback(model, epoch)`` is
     called every ``callback_every`` epochs (and after the last); a dict it returns is added to
@@ -229,6 +238,11 @@ class GAN(GenerativeModel):
         "dropout",
         "seed",
     )
+    _presets = {
+        "smoke": dict(variant="improved", epochs=1, latent_dim=16, batch_size=256),
+        # Yelmen et al. 2021: the original GAN, 20,000 epochs (the released 805-SNP AGs)
+        "paper": dict(variant="original", epochs=20_000),
+    }
 
     def __init__(
         self,
@@ -250,8 +264,10 @@ class GAN(GenerativeModel):
         validation_fraction: float = 0.1,
         n_checkpoints: int = 20,
         checkpoint_patience: int | None = None,
+        device: str = "auto",
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints, checkpoint_patience=checkpoint_patience)
+        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
+                         checkpoint_patience=checkpoint_patience, device=device)
         if variant not in _VARIANT_DEFAULTS:
             raise ValueError(f"variant must be one of {sorted(_VARIANT_DEFAULTS)}; got {variant!r}")
         self.variant = variant
@@ -369,7 +385,7 @@ class GAN(GenerativeModel):
         callback_every = _check_positive_int(callback_every, "callback_every")
         if self.dropout:
             # dropout masks come from torch's global generator: seed it for this run only
-            with torch.random.fork_rng(devices=[]):
+            with fork_rng_on(self._dev):
                 torch.manual_seed(self.seed)
                 self._train(X, progress, callback, callback_every)
         else:
@@ -384,6 +400,8 @@ class GAN(GenerativeModel):
             f = torch.from_numpy(X.mean(0)).float().clamp(1e-3, 1 - 1e-3)
             with torch.no_grad():
                 self.generator[-1].bias.copy_(torch.log(f / (1 - f)))
+        self._to_device()  # initialised on the CPU from the seeded generator, then moved
+        dev = self._dev
         s = self.setting
         ema = s("ema")
         if ema:
@@ -392,7 +410,7 @@ class GAN(GenerativeModel):
         bs = max(pack, bs - bs % pack)
         l2, smooth, noise = s("l2"), s("label_smoothing"), s("input_noise")
         af_weight = s("af_match") if self._bernoulli else 0.0
-        af_target = torch.from_numpy(X.mean(0)).float()
+        af_target = torch.from_numpy(X.mean(0)).float().to(dev)
         if X.shape[0] < bs:
             raise ValueError(f"X has {X.shape[0]} haplotypes, fewer than one batch ({bs})")
         opt_kw = dict(betas=s("betas"), eps=1e-7 if self.variant == "original" else 1e-8)
@@ -405,6 +423,7 @@ class GAN(GenerativeModel):
         data = data[torch.randperm(len(data), generator=gen)]  # shuffled once, as coded
         if noise > 0:  # noised once, as coded
             data = data - noise * torch.rand(data.shape, generator=gen)
+        data = data.to(dev)
         n_batches = len(data) // bs
         n_d = bs // pack
 
@@ -424,9 +443,9 @@ class GAN(GenerativeModel):
                         for group in opt.param_groups:
                             group["lr"] = s(name) * frac
                 real = data[b * bs : (b + 1) * bs]
-                z = torch.randn(bs, latent, generator=gen)
-                y_real = 1.0 - smooth * torch.rand(n_d, generator=gen)
-                y_fake = torch.zeros(n_d)
+                z = torch.randn(bs, latent, generator=gen).to(dev)
+                y_real = (1.0 - smooth * torch.rand(n_d, generator=gen)).to(dev)
+                y_fake = torch.zeros(n_d, device=dev)
                 # G(z) is computed once: the D step sees it detached, the G step (same z,
                 # unchanged G, as in the Keras script) backpropagates through it.
                 g_out = self._g_out(z)
@@ -461,7 +480,7 @@ class GAN(GenerativeModel):
                 self.discriminator.requires_grad_(False)
                 opt_g.zero_grad(set_to_none=True)
                 out_g = self._d_logit(fake)
-                loss_g = bce(out_g, torch.ones(n_d))
+                loss_g = bce(out_g, torch.ones(n_d, device=dev))
                 extra = 0.0
                 if af_weight:
                     # match the allele frequencies (first moments) of the training data
@@ -493,7 +512,7 @@ class GAN(GenerativeModel):
         """What D sees of a generator output: itself (original) or a Bernoulli sample (improved)."""
         if not self._bernoulli:
             return out
-        u = torch.rand(out.shape, generator=gen)
+        u = torch.rand(out.shape, generator=gen).to(out.device)
         hard = (u < out).to(out.dtype)
         return hard + out - out.detach()  # straight-through estimator
 
@@ -507,10 +526,10 @@ class GAN(GenerativeModel):
         outs = []
         for start in range(0, n, batch):
             m = min(batch, n - start)
-            z = torch.randn(m, latent, generator=generator)
+            z = torch.randn(m, latent, generator=generator).to(self._dev)
             g = self._g_out(z, ema=bool(self.setting("ema")))
             if self._bernoulli:
-                outs.append(torch.rand(g.shape, generator=generator) < g)
+                outs.append(torch.rand(g.shape, generator=generator).to(g.device) < g)
             else:
                 outs.append(g.clamp_min(0).round() > 0)
         for m, t in zip(nets, was_training):
@@ -551,16 +570,16 @@ class GAN(GenerativeModel):
         net.train(bool(mc_dropout))
         try:
             # dropout masks come from torch's global generator: seed it, then restore it
-            with torch.random.fork_rng(devices=[]), torch.no_grad():
+            with fork_rng_on(self._dev), torch.no_grad():
                 torch.manual_seed(int(seed))
-                z = torch.randn(n, self.setting("latent_dim"), generator=gen)
+                z = torch.randn(n, self.setting("latent_dim"), generator=gen).to(self._dev)
                 outs = []
                 for _ in range(passes):
                     g = self._g_out(z, ema=use_ema)
                     outs.append(g if self._bernoulli else (g + 1) / 2)
         finally:
             net.train(was_training)
-        out = torch.stack(outs).double().numpy()
+        out = torch.stack(outs).double().cpu().numpy()
         return out[0] if passes == 1 else out
 
     # ------------------------------------------------------------------ scores
@@ -576,11 +595,11 @@ class GAN(GenerativeModel):
         """
         self._require_fitted()
         X = check_haplotypes(X, "X", self.n_snps)
-        x = torch.from_numpy(X).float()
+        x = torch.from_numpy(X).float().to(self._dev)
         pack = self.setting("pack")
         bs = self.setting("batch_size")
         out = []
         with torch.no_grad():
             for start in range(0, len(x), bs):
                 out.append(self._d_logit(x[start : start + bs].repeat_interleave(pack, dim=0)))
-        return torch.sigmoid(torch.cat(out)).double().numpy()
+        return torch.sigmoid(torch.cat(out)).double().cpu().numpy()

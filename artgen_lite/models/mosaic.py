@@ -130,6 +130,13 @@ class HaplotypeMosaic(GenerativeModel):
         Panel haplotypes held out to estimate ``switch_rate`` (at most a fifth of the panel).
     seed : int, default 0
         Seed of the held-out haplotypes of the estimate (``sample`` takes its own seed).
+    device : {"auto", "cpu", "cuda"}, default "auto"
+        Where :meth:`sample` walks the copying chain (:mod:`artgen_lite.models.device`); the
+        estimate and ``score_samples`` run on the CPU (numpy).
+
+    Presets (:meth:`preset`): ``"smoke"`` (pools of 32 donors, 20 held-out haplotypes) and
+    ``"paper"``: HAPGEN2's plain copying model (Su, Marchini & Donnelly 2011), donors drawn from
+    the whole panel (``n_donors=None``).
 
     ``fit`` stores the whole panel (the model *is* its panel): ``n_parameters`` counts its 0/1
     numbers plus the rates. ``score_samples(X)`` is the white-box membership score (higher = more
@@ -138,6 +145,12 @@ class HaplotypeMosaic(GenerativeModel):
     at most ``n_snps`` mismatches' worth of penalty less than anyone else. ``history`` holds one
     row with the estimate (``switch_rate``, ``mismatch_rate``, ``mean_segments``).
     """
+
+    _presets = {
+        "smoke": dict(n_donors=32, n_estimate=20),
+        # HAPGEN2 (Su et al. 2011): the plain Li-Stephens model, donors from the whole panel
+        "paper": dict(n_donors=None),
+    }
 
     def __init__(
         self,
@@ -152,9 +165,10 @@ class HaplotypeMosaic(GenerativeModel):
         validation_fraction: float = 0.0,
         n_checkpoints: int = 20,
         checkpoint_patience: int | None = None,
+        device: str = "auto",
     ) -> None:
         super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
-                         checkpoint_patience=checkpoint_patience)
+                         checkpoint_patience=checkpoint_patience, device=device)
         self.switch_rate = None if switch_rate is None else _check_float(switch_rate, "switch_rate", 0.0, 1.0)
         self.mismatch_rate = (None if mismatch_rate is None
                               else _check_float(mismatch_rate, "mismatch_rate", 0.0, 0.5))
@@ -188,10 +202,11 @@ class HaplotypeMosaic(GenerativeModel):
 
     def _load_extra_state(self, state: dict[str, Any]) -> None:
         if state:
-            self.panel = state["panel"].to(torch.uint8)
-            self.rho = state["rho"].double()
+            dev = self._dev
+            self.panel = state["panel"].to(torch.uint8).to(dev)
+            self.rho = state["rho"].double().to(dev)
             self.theta = float(state["theta"])
-            self.pools = state.get("pools")
+            self.pools = None if state.get("pools") is None else state["pools"].to(dev)
 
     @property
     def n_parameters(self) -> int:
@@ -229,10 +244,11 @@ class HaplotypeMosaic(GenerativeModel):
                 segments, _ = _greedy_tiling(_pair_forward_lengths(X[held], rest[pool]))
             mean_segments = float(segments.mean())
             rho = np.full(T - 1, (mean_segments - 1) / max(1, T - 1))
-        self.panel = torch.from_numpy(np.ascontiguousarray(X, dtype=np.uint8))
-        self.rho = torch.from_numpy(np.asarray(rho, dtype=np.float64))
+        dev = self._dev
+        self.panel = torch.from_numpy(np.ascontiguousarray(X, dtype=np.uint8)).to(dev)
+        self.rho = torch.from_numpy(np.asarray(rho, dtype=np.float64)).to(dev)
         self.theta = float(theta)
-        self.pools = None if M is None else torch.from_numpy(nearest_panel_neighbours(X, X, M))
+        self.pools = None if M is None else torch.from_numpy(nearest_panel_neighbours(X, X, M)).to(dev)
         self.history.append({"epoch": 1, "switch_rate": float(self.rho.mean()) if T > 1 else 0.0,
                              "mismatch_rate": self.theta, "mean_segments": mean_segments})
 
@@ -247,17 +263,18 @@ class HaplotypeMosaic(GenerativeModel):
 
     def _walk(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         K, T = self.panel.shape
-        switch = torch.rand(n, T - 1, generator=generator, dtype=torch.float64) < self.rho
-        seg = torch.cat([torch.zeros(n, 1, dtype=torch.long), switch.long().cumsum(1)], dim=1)  # n x T
+        dev = self.panel.device  # draws on the CPU generator, moved to the panel's device
+        switch = torch.rand(n, T - 1, generator=generator, dtype=torch.float64).to(dev) < self.rho
+        seg = torch.cat([torch.zeros(n, 1, dtype=torch.long, device=dev), switch.long().cumsum(1)], dim=1)  # n x T
         if self.pools is None:
-            donors = torch.randint(K, (n, T), generator=generator)  # one donor per possible segment
+            donors = torch.randint(K, (n, T), generator=generator).to(dev)  # one donor per possible segment
         else:
-            pool = self.pools[torch.randint(K, (n,), generator=generator)]  # n x M, around a seed
-            pick = torch.randint(pool.shape[1], (n, T), generator=generator)
+            pool = self.pools[torch.randint(K, (n,), generator=generator).to(dev)]  # n x M, around a seed
+            pick = torch.randint(pool.shape[1], (n, T), generator=generator).to(dev)
             donors = torch.gather(pool, 1, pick)
         copying = torch.gather(donors, 1, seg)  # n x T: the panel haplotype copied at each SNP
-        alleles = self.panel[copying, torch.arange(T)]
-        flip = torch.rand(n, T, generator=generator, dtype=torch.float64) < self.theta
+        alleles = self.panel[copying, torch.arange(T, device=dev)]
+        flip = torch.rand(n, T, generator=generator, dtype=torch.float64).to(dev) < self.theta
         return alleles ^ flip.to(torch.uint8), copying
 
     def sample_with_donors(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -268,7 +285,7 @@ class HaplotypeMosaic(GenerativeModel):
         gen = torch.Generator().manual_seed(int(seed))
         with torch.no_grad():
             S, copying = self._walk(n, gen)
-        return S.numpy(), copying.numpy()
+        return S.cpu().numpy(), copying.cpu().numpy()
 
     # ------------------------------------------------------------------ scores
     def score_samples(self, X: Any, batch_size: int = 64) -> np.ndarray:
@@ -276,5 +293,5 @@ class HaplotypeMosaic(GenerativeModel):
         copying model with the fitted rates (:func:`artgen_lite.imputation.li_stephens_log_likelihood`)."""
         self._require_fitted()
         X = check_haplotypes(X, "X", self.n_snps)
-        return li_stephens_log_likelihood(self.panel.numpy(), X.astype(np.int8), self.rho.numpy(),
+        return li_stephens_log_likelihood(self.panel.cpu().numpy(), X.astype(np.int8), self.rho.cpu().numpy(),
                                           theta=self.theta, batch_size=batch_size)

@@ -92,7 +92,7 @@ def fit_pca(X: Any, n_components: int, seed: int = 0, n_iter: int = 4, oversampl
 
 
 def _project(X: np.ndarray, pca: dict[str, torch.Tensor], k: int) -> torch.Tensor:
-    A = torch.from_numpy(X).double() - pca["mean"]
+    A = torch.from_numpy(X).double().to(pca["mean"].device) - pca["mean"]
     return A @ pca["components"][:k].t()
 
 
@@ -183,6 +183,13 @@ class PCAGAN(GenerativeModel):
         LeakyReLU slope.
     seed : int, default 0
         Seed of the PCA's random projection, the initialisation, the batch order and noise.
+    device : {"auto", "cpu", "cuda"}, default "auto"
+        Where the GAN computes (:mod:`artgen_lite.models.device`; the PCA is fitted on the CPU
+        and moved); the random draws are the same on every device.
+
+    Presets (:meth:`preset`): ``"smoke"`` (16 components, 32 hidden units, 2 epochs) and
+    ``"paper"``. Szatkownik et al. 2024 give no settings beyond the recipe these defaults
+    already follow (methods.md section 9), so ``"paper"`` is the course settings.
 
     ``fit(X, progress=True, callback=None, callback_every=1)`` as :class:`ConvWGAN`.
     ``history`` rows: ``epoch``, ``critic_loss``, ``generator_loss``, ``gradient_penalty``,
@@ -210,6 +217,11 @@ class PCAGAN(GenerativeModel):
         "alpha",
         "seed",
     )
+    _presets = {
+        "smoke": dict(n_components=16, hidden=32, epochs=2, batch_size=256, n_critic=1),
+        # Szatkownik et al. 2024 give no settings the class does not already default to
+        "paper": {},
+    }
 
     def __init__(
         self,
@@ -232,8 +244,10 @@ class PCAGAN(GenerativeModel):
         validation_fraction: float = 0.1,
         n_checkpoints: int = 20,
         checkpoint_patience: int | None = None,
+        device: str = "auto",
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints, checkpoint_patience=checkpoint_patience)
+        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
+                         checkpoint_patience=checkpoint_patience, device=device)
         self.n_components = _check_positive_int(n_components, "n_components")
         self.latent_dim = _check_positive_int(latent_dim, "latent_dim")
         self.hidden = _check_positive_int(hidden, "hidden")
@@ -275,7 +289,7 @@ class PCAGAN(GenerativeModel):
         return {"pca": {key: v.clone() for key, v in self.pca.items()}}
 
     def _load_extra_state(self, state: dict[str, Any]) -> None:
-        self.pca = {key: v.clone() for key, v in state["pca"].items()}
+        self.pca = {key: v.clone().to(self._dev) for key, v in state["pca"].items()}
         self.generator.eval()
 
     @property
@@ -294,14 +308,14 @@ class PCAGAN(GenerativeModel):
     def explained_variance_ratio(self) -> np.ndarray:
         """Fraction of the training haplotypes' variance carried by each kept component."""
         self._require_fitted()
-        return self.pca["explained_variance_ratio"].numpy().copy()
+        return self.pca["explained_variance_ratio"].cpu().numpy().copy()
 
     # ------------------------------------------------------------------ PCA helpers
     def transform(self, X: Any) -> np.ndarray:
         """Principal-component scores (not standardised) of the haplotypes ``X``, ``(n, k)``."""
         self._require_fitted()
         X = check_haplotypes(X, "X", self.n_snps)
-        return _project(X, self.pca, self.k).numpy()
+        return _project(X, self.pca, self.k).cpu().numpy()
 
     def reconstruct(self, X: Any, n_components: int | None = None, threshold: bool = True) -> np.ndarray:
         """``X`` projected onto the first ``n_components`` (default: all ``k``) components and
@@ -313,7 +327,7 @@ class PCAGAN(GenerativeModel):
         if k > self.k:
             raise ValueError(f"n_components must be at most the model's k = {self.k}; got {k}")
         rec = _back(_project(X, self.pca, k), self.pca, k)
-        return (rec > 0.5).to(torch.uint8).numpy() if threshold else rec.numpy()
+        return (rec > 0.5).to(torch.uint8).cpu().numpy() if threshold else rec.cpu().numpy()
 
     def _standardised(self, X: np.ndarray) -> torch.Tensor:
         return (_project(X, self.pca, self.k) / self.pca["scale"]).float()
@@ -335,11 +349,13 @@ class PCAGAN(GenerativeModel):
         if X.shape[0] < 2:
             raise ValueError(f"X must have at least 2 haplotypes for a PCA; got {X.shape[0]}")
         gen = torch.Generator().manual_seed(self.seed)
-        self.pca = fit_pca(X, self.k, seed=self.seed)
+        dev = self._dev
+        self.pca = {key: v.to(dev) for key, v in fit_pca(X, self.k, seed=self.seed).items()}
         data = self._standardised(X)
         G, D = self.generator, self.critic
         _init(G, gen)
         _init(D, gen)
+        self._to_device()  # initialised on the CPU from the seeded generator, then moved
         betas = (self.beta1, self.beta2)
         opt_g = torch.optim.Adam(G.parameters(), lr=self.lr_g, betas=betas)
         opt_c = torch.optim.Adam(D.parameters(), lr=self.lr_c, betas=betas)
@@ -359,14 +375,15 @@ class PCAGAN(GenerativeModel):
             for b in range(n_batches):
                 real = data[perm[b * bs : (b + 1) * bs]]
                 with torch.no_grad():
-                    fake = G(torch.randn(bs, self.latent_dim, generator=gen))
-                logs = critic_step(D, opt_c, real, fake, self.gp_weight, generator=gen)
+                    fake = G(torch.randn(bs, self.latent_dim, generator=gen).to(dev))
+                eps = torch.rand((real.shape[0], 1), generator=gen).to(dev)  # as critic_step would draw it
+                logs = critic_step(D, opt_c, real, fake, self.gp_weight, eps=eps)
                 for key, value in logs.items():
                     sums[key] += value
                 step += 1
                 if step % self.n_critic == 0:
                     D.requires_grad_(False)
-                    loss_g = -D(G(torch.randn(bs, self.latent_dim, generator=gen))).mean()
+                    loss_g = -D(G(torch.randn(bs, self.latent_dim, generator=gen).to(dev))).mean()
                     opt_g.zero_grad(set_to_none=True)
                     loss_g.backward()
                     opt_g.step()
@@ -392,7 +409,7 @@ class PCAGAN(GenerativeModel):
     def _scores(self, n: int, generator: torch.Generator, batch: int = 4096) -> torch.Tensor:
         outs = []
         for start in range(0, n, batch):
-            z = torch.randn(min(batch, n - start), self.latent_dim, generator=generator)
+            z = torch.randn(min(batch, n - start), self.latent_dim, generator=generator).to(self._dev)
             outs.append(self.generator(z).double() * self.pca["scale"])
         return torch.cat(outs)
 
@@ -401,7 +418,7 @@ class PCAGAN(GenerativeModel):
         if threshold:
             return (x > 0.5).to(torch.uint8)
         p = x.clamp(0.0, 1.0)
-        return (torch.rand(p.shape, generator=generator, dtype=p.dtype) < p).to(torch.uint8)
+        return (torch.rand(p.shape, generator=generator, dtype=p.dtype).to(p.device) < p).to(torch.uint8)
 
     def sample(self, n: int, seed: int = 0, threshold: bool = True) -> np.ndarray:
         """``n`` artificial haplotypes: generated PC scores mapped back to SNPs and thresholded
@@ -416,7 +433,7 @@ class PCAGAN(GenerativeModel):
         self._require_fitted()
         n = _check_positive_int(n, "n")
         with torch.no_grad():
-            return self._scores(n, torch.Generator().manual_seed(int(seed))).numpy()
+            return self._scores(n, torch.Generator().manual_seed(int(seed))).cpu().numpy()
 
     # ------------------------------------------------------------------ scores
     def _score_samples(self, X: np.ndarray) -> np.ndarray:
@@ -428,4 +445,4 @@ class PCAGAN(GenerativeModel):
         self._require_fitted()
         X = check_haplotypes(X, "X", self.n_snps)
         with torch.no_grad():
-            return self.critic(self._standardised(X)).squeeze(1).double().numpy()
+            return self.critic(self._standardised(X)).squeeze(1).double().cpu().numpy()

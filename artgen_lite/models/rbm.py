@@ -71,6 +71,13 @@ class RBM(GenerativeModel):
         training ``k`` for ``method="rdm"`` and 500 for ``method="pcd"``.
     seed : int, default 0
         Seed of the initialisation, the minibatch order and the negative chains.
+    device : {"auto", "cpu", "cuda"}, default "auto"
+        Where to compute (:mod:`artgen_lite.models.device`); the random draws are the same on
+        every device, and on the CPU results are bitwise reproducible.
+
+    Presets (:meth:`preset`): ``"smoke"`` (16 hidden units, k 2, 2 epochs) and ``"paper"``: the
+    recipe of the released 805-SNP AGs of Yelmen et al. 2021 (their Julia code): PCD with ReLU
+    hidden units, 800 epochs, minibatches of 32.
 
     Methods beyond the shared face: ``free_energy(X)`` (white-box membership score: lower
     = more probable), ``gibbs_chain(n, steps, seed)`` (samples after several step counts of
@@ -96,6 +103,11 @@ class RBM(GenerativeModel):
         "sample_steps",
         "seed",
     )
+    _presets = {
+        "smoke": dict(n_hidden=16, k=2, epochs=2, batch_size=256),
+        # Yelmen et al. 2021: PCD with ReLU hidden units, 800 epochs (the released 805-SNP AGs)
+        "paper": dict(method="pcd", hidden="relu", epochs=800, batch_size=32),
+    }
 
     def __init__(
         self,
@@ -117,8 +129,10 @@ class RBM(GenerativeModel):
         validation_fraction: float = 0.1,
         n_checkpoints: int = 20,
         checkpoint_patience: int | None = None,
+        device: str = "auto",
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints, checkpoint_patience=checkpoint_patience)
+        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
+                         checkpoint_patience=checkpoint_patience, device=device)
         if hidden not in ("bernoulli", "relu"):
             raise ValueError(f"hidden must be 'bernoulli' or 'relu'; got {hidden!r}")
         if method not in ("rdm", "pcd"):
@@ -149,9 +163,10 @@ class RBM(GenerativeModel):
 
     # ------------------------------------------------------------------ structure
     def _build(self, n_snps: int) -> None:
-        self.W = torch.zeros(self.n_hidden, n_snps)
-        self.b = torch.zeros(n_snps)
-        self.c = torch.zeros(self.n_hidden)
+        dev = self._dev
+        self.W = torch.zeros(self.n_hidden, n_snps, device=dev)
+        self.b = torch.zeros(n_snps, device=dev)
+        self.c = torch.zeros(self.n_hidden, device=dev)
 
     def _modules(self) -> dict[str, Any]:
         return {"W": self.W, "b": self.b, "c": self.c}
@@ -170,7 +185,7 @@ class RBM(GenerativeModel):
         return (m + ratio).to(mu.dtype)
 
     def _h_sample(self, mu: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        u = torch.rand(mu.shape, generator=gen, dtype=mu.dtype)
+        u = torch.rand(mu.shape, generator=gen, dtype=mu.dtype).to(mu.device)
         if self.hidden == "bernoulli":
             return (u < torch.sigmoid(mu)).to(mu.dtype)
         # inverse CDF of N(mu, 1) truncated to h >= 0: h = mu - Phi^-1(u * Phi(mu)),
@@ -194,7 +209,7 @@ class RBM(GenerativeModel):
             for _ in range(steps):
                 h = self._h_sample(self._h_input(v), gen)
                 p = self._v_prob(h)
-                v = (torch.rand(p.shape, generator=gen) < p).to(p.dtype)
+                v = (torch.rand(p.shape, generator=gen).to(p.device) < p).to(p.dtype)
             return v
         fixed, free = v[:, :n_clamped], v[:, n_clamped:]
         W_free, b_free = self.W[:, n_clamped:].contiguous(), self.b[n_clamped:]
@@ -202,18 +217,18 @@ class RBM(GenerativeModel):
         for _ in range(steps):
             h = self._h_sample(torch.addmm(mu_fixed, free, W_free.t()), gen)
             p = torch.sigmoid(torch.addmm(b_free, h, W_free))
-            free = (torch.rand(p.shape, generator=gen) < p).to(p.dtype)
+            free = (torch.rand(p.shape, generator=gen).to(p.device) < p).to(p.dtype)
         return torch.cat([fixed, free], dim=1)
 
     def _random_start(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        return (torch.rand(n, self.n_snps, generator=gen) < 0.5).float()
+        return (torch.rand(n, self.n_snps, generator=gen) < 0.5).float().to(self.W.device)
 
     # ------------------------------------------------------------------ training
     def _fit(self, X: np.ndarray, progress: bool, **kwargs: Any) -> None:
         if kwargs:
             raise TypeError(f"RBM.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
         gen = torch.Generator().manual_seed(self.seed)
-        data = torch.from_numpy(X).float()
+        data = torch.from_numpy(X).float().to(self.W.device)
         n = data.shape[0]
         freq = data.mean(0).clamp(1e-5, 1 - 1e-5)
         with torch.no_grad():
@@ -312,7 +327,7 @@ class RBM(GenerativeModel):
             for s in wanted:
                 v = self._gibbs(v, s - done, gen)
                 done = s
-                out[s] = v.to(torch.uint8).numpy()
+                out[s] = v.to(torch.uint8).cpu().numpy()
         return out
 
     # ------------------------------------------------------------------ scores
@@ -335,4 +350,4 @@ class RBM(GenerativeModel):
         probable under the model).  ``-F`` is the white-box membership-inference score."""
         self._require_fitted()
         X = check_haplotypes(X, "X", self.n_snps)
-        return self.free_energy_tensor(torch.from_numpy(X).float()).double().numpy()
+        return self.free_energy_tensor(torch.from_numpy(X).float().to(self.W.device)).double().cpu().numpy()

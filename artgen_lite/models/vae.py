@@ -111,6 +111,13 @@ class VAE(GenerativeModel):
         Weight of the KL term (1 = the plain ELBO, as in popvae).
     seed : int, default 0
         Seed of the initialisation, the validation split, the batch order and all noise.
+    device : {"auto", "cpu", "cuda"}, default "auto"
+        Where to compute (:mod:`artgen_lite.models.device`); the random draws are the same on
+        every device.
+
+    Presets (:meth:`preset`): ``"smoke"`` (depth 2, width 32, 2 epochs) and ``"paper"``:
+    popvae's own defaults (Battey, Coffing & Kern 2021; the bracketed values above): depth 6,
+    width 128, latent size 2, up to 500 epochs with patience 50, batches of 32.
 
     After :meth:`fit`, ``history`` holds one dict per epoch (``epoch``, ``train_loss``,
     ``train_recon``, ``train_kl``, ``val_loss``, ``lr``; losses are negative ELBOs in nats per
@@ -131,6 +138,11 @@ class VAE(GenerativeModel):
         "beta",
         "seed",
     )
+    _presets = {
+        "smoke": dict(depth=2, width=32, epochs=2, patience=2, batch_size=256),
+        # popvae (Battey et al. 2021): depth 6, width 128, 500 epochs, patience 50
+        "paper": dict(depth=6, width=128, latent_dim=2, epochs=500, patience=50, batch_size=32),
+    }
 
     def __init__(
         self,
@@ -149,8 +161,10 @@ class VAE(GenerativeModel):
         validation_fraction: float = 0.1,
         n_checkpoints: int = 20,
         checkpoint_patience: int | None = None,
+        device: str = "auto",
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints, checkpoint_patience=checkpoint_patience)
+        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
+                         checkpoint_patience=checkpoint_patience, device=device)
         self.depth = _check_positive_int(depth, "depth")
         self.width = _check_positive_int(width, "width")
         self.latent_dim = _check_positive_int(latent_dim, "latent_dim")
@@ -201,6 +215,8 @@ class VAE(GenerativeModel):
         self.stopped_early = bool(state.get("stopped_early", False))
         self._post_mu = state.get("post_mu")
         self._post_log_var = state.get("post_log_var")
+        if self._post_mu is not None:
+            self._post_mu, self._post_log_var = self._post_mu.to(self._dev), self._post_log_var.to(self._dev)
 
     # ------------------------------------------------------------------ the maths
     def _std(self, log_var: torch.Tensor) -> torch.Tensor:
@@ -212,7 +228,7 @@ class VAE(GenerativeModel):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-row reconstruction loss (sum of BCE over SNPs) and KL, one z draw each."""
         mu, log_var = self.encoder(x)
-        eps = torch.randn(mu.shape, generator=gen)
+        eps = torch.randn(mu.shape, generator=gen).to(mu.device)
         z = mu + self._std(log_var) * eps
         logits = self.decoder(z)
         recon = nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1)
@@ -226,7 +242,9 @@ class VAE(GenerativeModel):
         gen = torch.Generator().manual_seed(self.seed)
         _glorot_init(self.encoder, gen)
         _glorot_init(self.decoder, gen)
-        data = torch.from_numpy(X).float()
+        self._to_device()  # initialised on the CPU from the seeded generator, then moved
+        dev = self._dev
+        data = torch.from_numpy(X).float().to(dev)
         n = len(data)
         n_val = int(round(self.val_fraction * n))
         if self.val_fraction > 0 and (n_val < 1 or n - n_val < 1):
@@ -248,7 +266,7 @@ class VAE(GenerativeModel):
             self.encoder.train()
             self.decoder.train()
             order = torch.randperm(len(train), generator=gen)
-            sums = torch.zeros(2, dtype=torch.float64)
+            sums = torch.zeros(2, dtype=torch.float64, device=dev)
             for start in range(0, len(train), bs):
                 x = train[order[start : start + bs]]
                 recon, kl = self._neg_elbo_parts(x, gen)
@@ -324,8 +342,8 @@ class VAE(GenerativeModel):
         self._require_fitted()
         X = check_haplotypes(X, "X", self.n_snps)
         with torch.no_grad():
-            mu, log_var = self.encoder(torch.from_numpy(X).float())
-        return mu.double().numpy(), log_var.double().numpy()
+            mu, log_var = self.encoder(torch.from_numpy(X).float().to(self._dev))
+        return mu.double().cpu().numpy(), log_var.double().cpu().numpy()
 
     def decode(self, z: Any) -> np.ndarray:
         """Per-SNP ALT-allele probabilities ``p(x_j = 1 | z)`` for each row of ``z``, shape ``(n, n_snps)``."""
@@ -338,8 +356,8 @@ class VAE(GenerativeModel):
         if not np.isfinite(z).all():
             raise ValueError("z contains NaN or infinite values")
         with torch.no_grad():
-            p = torch.sigmoid(self.decoder(torch.from_numpy(np.ascontiguousarray(z))))
-        return p.double().numpy()
+            p = torch.sigmoid(self.decoder(torch.from_numpy(np.ascontiguousarray(z)).to(self._dev)))
+        return p.double().cpu().numpy()
 
     def posterior_probabilities(self, X: Any, draws: int = 20, seed: int = 0) -> np.ndarray:
         """Decoded per-SNP probabilities for ``draws`` latent draws ``z ~ q(z | x)`` of each row.
@@ -356,11 +374,11 @@ class VAE(GenerativeModel):
         self.encoder.eval()
         self.decoder.eval()
         with torch.no_grad():
-            mu, log_var = self.encoder(torch.from_numpy(X).float())
+            mu, log_var = self.encoder(torch.from_numpy(X).float().to(self._dev))
             std = self._std(log_var)
-            out = [torch.sigmoid(self.decoder(mu + std * torch.randn(mu.shape, generator=gen)))
+            out = [torch.sigmoid(self.decoder(mu + std * torch.randn(mu.shape, generator=gen).to(mu.device)))
                    for _ in range(draws)]
-        return torch.stack(out).double().numpy()
+        return torch.stack(out).double().cpu().numpy()
 
     # ------------------------------------------------------------------ scores
     def _score_samples(self, X: np.ndarray) -> np.ndarray:
@@ -379,22 +397,23 @@ class VAE(GenerativeModel):
         X = check_haplotypes(X, "X", self.n_snps)
         n_samples = _check_positive_int(n_samples, "n_samples")
         gen = torch.Generator().manual_seed(int(seed))
-        x = torch.from_numpy(X).float()
-        total = torch.zeros(len(x), dtype=torch.float64)
+        x = torch.from_numpy(X).float().to(self._dev)
+        total = torch.zeros(len(x), dtype=torch.float64, device=x.device)
         with torch.no_grad():
             for _ in range(n_samples):
                 recon, kl = self._neg_elbo_parts(x, gen)
                 total -= (recon + self.beta * kl).double()
-        return (total / n_samples).numpy()
+        return (total / n_samples).cpu().numpy()
 
     # ------------------------------------------------------------------ generation
     def _sample(
         self, n: int, generator: torch.Generator, from_posterior: bool = False, batch: int = 4096
     ) -> torch.Tensor:
         outs = []
+        dev = self._dev
         for start in range(0, n, batch):
             m = min(batch, n - start)
-            eps = torch.randn(m, self.latent_dim, generator=generator)
+            eps = torch.randn(m, self.latent_dim, generator=generator).to(dev)
             if from_posterior:
                 if self._post_mu is None:
                     raise RuntimeError("this VAE holds no posterior of its training data; refit it")
@@ -403,7 +422,7 @@ class VAE(GenerativeModel):
             else:
                 z = eps
             p = torch.sigmoid(self.decoder(z))
-            outs.append(torch.rand(p.shape, generator=generator) < p)
+            outs.append(torch.rand(p.shape, generator=generator).to(dev) < p)
         return torch.cat(outs).to(torch.uint8)
 
     def sample(self, n: int, seed: int = 0, from_posterior: bool = False) -> np.ndarray:

@@ -39,7 +39,8 @@ def gradient_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor,
             f"real and fake must have the same shape; got {tuple(real.shape)} and {tuple(fake.shape)}"
         )
     if eps is None:
-        eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), generator=generator)
+        # drawn on the CPU (where seeded generators live), then moved: the same draws on every device
+        eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), generator=generator).to(real.device)
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
     out = critic(x_hat)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
