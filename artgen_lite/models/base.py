@@ -53,6 +53,27 @@ def check_haplotypes(X: Any, name: str = "X", n_snps: int | None = None) -> np.n
     return _validation.check_haplotypes(X, name, n_snps)
 
 
+#: above this many SNPs the fully connected models (RBM, GAN) warn that they do not scale
+DENSE_SCALING_LIMIT = 2000
+
+
+def warn_dense_scaling(model: str, n_snps: int, n_parameters: int, cost: str) -> None:
+    """Warn that a fully connected ``model`` on ``n_snps`` > :data:`DENSE_SCALING_LIMIT` SNPs is not
+    expected to reach real data's AATS and LD in its budget, naming its size and the models that
+    scale (chapter 06, "Long regions"; the leaderboard's rows above 2,000 SNPs show it)."""
+    import warnings
+
+    if n_snps <= DENSE_SCALING_LIMIT:
+        return
+    warnings.warn(
+        f"a fully connected {model} on {n_snps} SNPs has {n_parameters:,} trainable parameters ({cost}); "
+        f"above {DENSE_SCALING_LIMIT:,} SNPs it is not expected to reach real data's AATS and LD in its "
+        "budget (the lecture's point, chapter 05; see the book's leaderboard). Models that scale to long "
+        "regions: CRBM, ConvWGAN, PCAGAN (chapter 06)",
+        UserWarning, stacklevel=4,
+    )
+
+
 _check_positive_int = _validation.check_positive_int
 _check_float = _validation.check_float
 

@@ -53,7 +53,6 @@ Every setting can still be overridden by keyword; ``None`` means "the variant's 
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -61,7 +60,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .base import GenerativeModel, _check_positive_int, check_haplotypes
+from .base import DENSE_SCALING_LIMIT, GenerativeModel, _check_positive_int, check_haplotypes, warn_dense_scaling
 from .device import fork_rng_on
 
 __all__ = ["GAN"]
@@ -143,7 +142,7 @@ _N_BATCH_FEATURES = 2
 #: would need (several GB of memory with Adam's state). Raise it deliberately if you must.
 MAX_PARAMETERS = 250_000_000
 # above this many SNPs, fit warns that the fully connected GAN does not scale (issue targets hold below)
-SCALING_LIMIT = 2000
+SCALING_LIMIT = DENSE_SCALING_LIMIT
 
 
 def _batch_features(x: torch.Tensor) -> torch.Tensor:
@@ -321,14 +320,7 @@ class GAN(GenerativeModel):
                 f"limit of {MAX_PARAMETERS:,} (artgen_lite.models.gan.MAX_PARAMETERS); its dense layers grow as "
                 "n_snps**2. Use ConvWGAN or CRBM for long regions (chapter 06), or fewer SNPs"
             )
-        if n_snps > SCALING_LIMIT:
-            warnings.warn(
-                f"a fully connected GAN on {n_snps} SNPs has {count:,} trainable parameters (its dense "
-                f"layers grow as n_snps**2); above {SCALING_LIMIT:,} SNPs it is not expected to reach "
-                "real data's AATS and LD (the lecture's point, chapter 05). Models that scale to long "
-                "regions: CRBM, ConvWGAN, PCAGAN (chapter 06)",
-                UserWarning, stacklevel=3,
-            )
+        warn_dense_scaling("GAN", n_snps, count, "its dense layers grow as n_snps**2")
         self.generator = _generator(n_snps, latent, self.alpha, self.dropout)
         n_in = n_snps * self.setting("pack") + (_N_BATCH_FEATURES if self.setting("batch_features") else 0)
         self.discriminator = _discriminator(n_in, n_snps, self.alpha)

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .base import GenerativeModel, _check_positive_int, check_haplotypes
+from .base import GenerativeModel, _check_positive_int, check_haplotypes, warn_dense_scaling
 
 __all__ = ["RBM"]
 
@@ -227,6 +227,8 @@ class RBM(GenerativeModel):
     def _fit(self, X: np.ndarray, progress: bool, **kwargs: Any) -> None:
         if kwargs:
             raise TypeError(f"RBM.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
+        warn_dense_scaling("RBM", X.shape[1], self.n_parameters,
+                           f"each of its {self.k}-step Gibbs chains costs n_snps x n_hidden per step")
         gen = torch.Generator().manual_seed(self.seed)
         data = torch.from_numpy(X).float().to(self.W.device)
         n = data.shape[0]
