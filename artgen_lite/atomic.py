@@ -5,7 +5,7 @@ haplotypes are first written out. :func:`atomic_write` writes to a hidden tempor
 target and renames it into place only when the ``with`` block ends without an error, so an error,
 Ctrl-C or a kill during a write leaves the old file (or no file) -- never a half-written one -- and
 the temporary file is removed on any exception. Files get the ordinary permissions (``0o666`` less
-the umask, as ``open`` gives), not the ``0o600`` of :func:`tempfile.mkstemp`. Leftover temporary
+the umask, as ``open`` gives), not the ``0o600`` of ``tempfile.mkstemp``. Leftover temporary
 files of the same target from writers that died (a kill cannot run clean-up code) are removed on
 the next write.
 """

@@ -1,7 +1,7 @@
 """Hamming distances between haplotypes, computed with matrix products.
 
 For 0/1 vectors the Hamming distance equals the city-block (L1) distance that the authors computed
-with ``scipy.spatial.distance.cdist(..., 'cityblock')``, and it can be written as
+with ``scipy.spatial.distance.cdist(..., 'cityblock')``, and it can be written as ::
 
     d(a, b) = |a| + |b| - 2 a.b
 
@@ -203,7 +203,7 @@ def wasserstein_from_counts(counts_u, counts_v) -> float:
     """1-D Wasserstein (earth mover's) distance between two histograms on the integers 0, 1, 2, ...
 
     Equals ``scipy.stats.wasserstein_distance(u, v)`` on the raw integer samples whose histograms
-    are ``counts_u`` and ``counts_v`` (the sum over k of |F_u(k) - F_v(k)|, unit spacing), without
+    are ``counts_u`` and ``counts_v`` (the sum over k of ``|F_u(k) - F_v(k)|``, unit spacing), without
     ever materialising or sorting the samples.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).

@@ -10,7 +10,7 @@ and S the synthetic set, both of size n, and d the Hamming (= city-block) distan
 
 Privacy loss = AATS(reference = held-out test set) - AATS(reference = training set).
 
-The authors only printed a warning when |T| != |S|. Here unequal sizes are an error: nearest-
+The authors only printed a warning when ``|T| != |S|``. Here unequal sizes are an error: nearest-
 neighbour distances shrink as a set grows, so AATS on unequal sets is biased. Use
 :func:`subsample` (seeded, without replacement) to bring the sets to a common size.
 
