@@ -89,20 +89,15 @@ class Haplotypes:
             raise DataError(str(exc)) from exc
         self.X = X
         n, m = X.shape
-        for name in ("sample_ids", "populations", "superpopulations"):
-            v = getattr(self, name)
-            if v is not None:
-                v = np.asarray(v)
-                if len(v) != n:
-                    raise DataError(f"Haplotypes.{name} has {len(v)} entries for {n} haplotypes")
-                setattr(self, name, v)
-        for name in ("chrom", "positions", "ref", "alt"):
-            v = getattr(self, name)
-            if v is not None:
-                v = np.asarray(v)
-                if len(v) != m:
-                    raise DataError(f"Haplotypes.{name} has {len(v)} entries for {m} SNPs")
-                setattr(self, name, v)
+        per_row, per_snp = ("sample_ids", "populations", "superpopulations"), ("chrom", "positions", "ref", "alt")
+        for names, size, what in ((per_row, n, "haplotypes"), (per_snp, m, "SNPs")):
+            for name in names:
+                v = getattr(self, name)
+                if v is not None:
+                    v = np.asarray(v)
+                    if len(v) != size:
+                        raise DataError(f"Haplotypes.{name} has {len(v)} entries for {size} {what}")
+                    setattr(self, name, v)
 
     @property
     def n_haplotypes(self) -> int:
@@ -341,16 +336,22 @@ def read_legend(path) -> pd.DataFrame:
     return df
 
 
+def _table_arg(table, kind: str, reader, required: set[str]) -> tuple[pd.DataFrame, str]:
+    """A legend/panel argument as a DataFrame with the ``required`` columns, and its name for errors."""
+    if isinstance(table, pd.DataFrame):
+        name = kind
+    else:
+        name = str(table)
+        table = reader(table)
+    missing = required - set(table.columns)
+    if missing:
+        raise DataError(f"{name}: the {kind} lacks columns {sorted(missing)}", path=name)
+    return table, name
+
+
 def with_legend(h: Haplotypes, legend) -> Haplotypes:
     """Attach chromosome, position and alleles from a legend (path or DataFrame) to ``h`` (chapter 01)."""
-    if isinstance(legend, pd.DataFrame):
-        name = "legend"
-    else:
-        name = str(legend)
-        legend = read_legend(legend)
-    missing = {"chrom", "position", "a0", "a1"} - set(legend.columns)
-    if missing:
-        raise DataError(f"{name}: the legend lacks columns {sorted(missing)}", path=name)
+    legend, name = _table_arg(legend, "legend", read_legend, {"chrom", "position", "a0", "a1"})
     if len(legend) != h.n_snps:
         raise DataError(f"{name}: the legend has {len(legend)} SNPs but the haplotypes have {h.n_snps} columns", path=name)
     col = legend["position"]
@@ -424,14 +425,7 @@ def read_panel(path) -> pd.DataFrame:
 
 def attach_panel(h: Haplotypes, panel) -> Haplotypes:
     """Label each haplotype with the population and super-population of its individual (chapter 01)."""
-    if isinstance(panel, pd.DataFrame):
-        name = "panel"
-    else:
-        name = str(panel)
-        panel = read_panel(panel)
-    missing = {"sample", "pop", "super_pop"} - set(panel.columns)
-    if missing:
-        raise DataError(f"{name}: the panel lacks columns {sorted(missing)}", path=name)
+    panel, name = _table_arg(panel, "panel", read_panel, {"sample", "pop", "super_pop"})
     dup = panel["sample"].duplicated()
     if dup.any():
         raise DataError(f"{name}: sample {panel['sample'][dup].iloc[0]!r} is listed twice", path=name)

@@ -99,6 +99,17 @@ def _rho(rho, n_snps: int) -> np.ndarray:
     return rho
 
 
+def _copying_model_inputs(reference, targets, rho, theta):
+    """Checked panel (float ``K x T``), targets (int8 ``B x T``), whether one target was given,
+    the ``T - 1`` switch probabilities and the mismatch probability (Li-Stephens' default if None)."""
+    ref = _reference(reference)
+    tgt, single = _targets(targets, ref.shape[1])
+    K, T = ref.shape
+    rho = _rho(rho, T)
+    theta = li_stephens_theta(K) if theta is None else _check_rate(theta, "theta")
+    return ref, tgt, single, rho, theta
+
+
 # ----------------------------------------------------------------------- parameters
 def li_stephens_theta(n_ref: int) -> float:
     """Li & Stephens' default mismatch (copying-error) probability for a panel of ``n_ref`` haplotypes.
@@ -202,11 +213,7 @@ def li_stephens_forward_backward(reference, target, rho, theta: float | None = N
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
-    ref = _reference(reference)
-    tgt, single = _targets(target, ref.shape[1])
-    K, T = ref.shape
-    rho = _rho(rho, T)
-    theta = li_stephens_theta(K) if theta is None else _check_rate(theta, "theta")
+    ref, tgt, single, rho, theta = _copying_model_inputs(reference, target, rho, theta)
     emit = _emission_table(ref, theta)
     alpha, beta, scale = _scaled_forward_backward(emit, tgt, rho)
     log_c = np.cumsum(np.log(scale), axis=0)  # T x B
@@ -348,11 +355,8 @@ def li_stephens_log_likelihood(reference, targets, rho, theta: float | None = No
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
-    ref = _reference(reference)
-    tgt, single = _targets(targets, ref.shape[1])
+    ref, tgt, single, rho, theta = _copying_model_inputs(reference, targets, rho, theta)
     K, T = ref.shape
-    rho = _rho(rho, T)
-    theta = li_stephens_theta(K) if theta is None else _check_rate(theta, "theta")
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     refT = ref.T  # T x K

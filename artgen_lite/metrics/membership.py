@@ -127,7 +127,7 @@ def mia_auc_blackbox(train, test, synthetic, *, n: int | None = None, seed=0,
     Returns
     -------
     float
-        The AUC in ``[0, 1]``.
+        AUC of the distance attack; near 0.5 when the synthetic set leaks nothing.
 
     Examples
     --------
