@@ -45,6 +45,7 @@ def independent_sites(train, n: int, seed=0) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of uint8, shape (n, n_snps)
+        Haplotypes with independent sites.
 
     Examples
     --------
@@ -89,6 +90,7 @@ def markov_chain(train, n: int, window: int = 5, seed=0) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of uint8, shape (n, n_snps)
+        Markov-chain haplotypes (0/1).
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -146,6 +148,7 @@ def copy_of_training(train, n: int | None = None, seed=0, replace: bool | None =
     Returns
     -------
     numpy.ndarray of uint8, shape (n, n_snps)
+        Rows of ``train``, in random order.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

@@ -37,6 +37,7 @@ def allele_frequencies(X) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of float64, shape (n_snps,)
+        The ALT allele frequency of each column.
 
     Examples
     --------
@@ -71,7 +72,7 @@ def af_correlation(real, synthetic) -> float:
     Returns
     -------
     float
-        Pearson correlation of the two frequency vectors.
+        Pearson r of the two frequency vectors (NaN if one is constant).
 
     Examples
     --------
@@ -124,7 +125,7 @@ def af_lowfreq_zoom(real, synthetic, max_af: float = 0.2) -> pd.DataFrame:
     Parameters
     ----------
     real, synthetic : array_like of uint8
-        Haplotype matrices with the same number of SNP columns.
+        Real and generated haplotypes, the same SNP columns in both.
     max_af : float, optional
         Largest real allele frequency kept.
 
@@ -177,10 +178,12 @@ def fixed_sites(X) -> np.ndarray:
     Parameters
     ----------
     X : array_like of uint8, shape (n_haplotypes, n_snps)
+        Haplotypes; rows = haplotypes, columns = SNPs.
 
     Returns
     -------
     numpy.ndarray of bool, shape (n_snps,)
+        True where the column holds a single allele.
 
     Examples
     --------
@@ -206,6 +209,7 @@ def n_fixed_not_in_real(real, synthetic) -> int:
     Returns
     -------
     int
+        Count of sites that lost their diversity.
 
     Examples
     --------

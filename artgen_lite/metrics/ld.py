@@ -71,6 +71,7 @@ def ld_r2(X) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of float64, shape (n_snps, n_snps)
+        r^2 of every pair of columns; NaN on fixed sites.
 
     Examples
     --------
@@ -120,6 +121,7 @@ def mean_r2(X) -> float:
     Returns
     -------
     float
+        The mean; NaN with fewer than 2 polymorphic sites.
 
     Examples
     --------
@@ -428,6 +430,7 @@ def ld_heatmap_data(real, synthetic, *, diff: bool = False) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of float64, shape (n_snps, n_snps)
+        Lower triangle real, upper generated (or their difference).
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -461,6 +464,7 @@ def ld_score(X, window: int = 10) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of float64, shape (n_snps,)
+        Each SNP's score (NaN on fixed sites).
 
     Examples
     --------

@@ -86,6 +86,7 @@ def kmer_correlation(real, synthetic, k: int = 8) -> float:
     Returns
     -------
     float
+        Correlation of the two spectra.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

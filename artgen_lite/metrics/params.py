@@ -77,6 +77,7 @@ def fc_gan_parameter_count(n_snps: int, latent: int = 600, convention: str = "ke
     Returns
     -------
     dict of str to int
+        Keys ``generator``, ``discriminator``, ``total``.
 
     Examples
     --------
@@ -107,6 +108,7 @@ def count_parameters(module, trainable_only: bool = True) -> int:
     Returns
     -------
     int
+        How many numbers the module learns.
 
     Examples
     --------

@@ -109,6 +109,7 @@ def pca_w1(real, synthetic, components=(1, 2), n_components: int = 6) -> dict[st
     Returns
     -------
     dict of str to float
+        ``{'pc1': w1, 'pc2': w2}`` for the default components.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -137,6 +138,7 @@ def project_on_real_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        As :func:`coupled_pca`, with PCs fitted on ``real`` alone.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

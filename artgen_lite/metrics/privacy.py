@@ -68,6 +68,7 @@ def subsample(X, n: int, seed=0, *, name: str = "X") -> np.ndarray:
     Returns
     -------
     numpy.ndarray of uint8, shape (n, n_snps)
+        The kept rows, in their original order.
 
     Examples
     --------
@@ -342,6 +343,7 @@ def exact_copies(train, synthetic) -> int:
     Returns
     -------
     int
+        How many synthetic rows copy a training row.
 
     Examples
     --------

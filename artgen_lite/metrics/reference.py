@@ -20,10 +20,12 @@ def nn_self_cdist(A) -> np.ndarray:
     Parameters
     ----------
     A : array_like of uint8, shape (n, n_snps)
+        0/1 haplotypes, at least 2 rows.
 
     Returns
     -------
     numpy.ndarray of float64, shape (n,)
+        Each row's distance to its nearest other row.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags), as the oracle
     of :func:`artgen_lite.metrics.distances.nn_distances`.

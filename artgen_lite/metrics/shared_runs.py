@@ -53,6 +53,7 @@ def forward_match_lengths(train, X, *, block: int = 512) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of int, shape (n, n_snps)
+        Length of the run starting at each SNP.
 
     Examples
     --------
@@ -100,6 +101,7 @@ def longest_shared_run(train, X, *, block: int = 512) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of int, shape (n,)
+        Longest run of each row of ``X``.
 
     Examples
     --------
@@ -131,6 +133,7 @@ def shared_run_summary(train, X, *, block: int = 512) -> dict[str, float]:
     Returns
     -------
     dict of str to float
+        Keys ``median``, ``p95``, ``median_frac``, ``p95_frac``.
 
     Explained in the chapter 'Beyond the lecture' (notebooks/14_beyond_the_lecture).
     """
