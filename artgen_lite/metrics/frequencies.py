@@ -204,7 +204,7 @@ def n_fixed_not_in_real(real, synthetic) -> int:
     Parameters
     ----------
     real, synthetic : array_like of uint8
-        Haplotype matrices with the same number of SNP columns.
+        The reference (real) set and the set checked for lost sites.
 
     Returns
     -------
