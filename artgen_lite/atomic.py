@@ -29,7 +29,23 @@ _STALE_AFTER_S = 3600.0  # temporaries without a recognisable live writer older 
 
 
 def compression_for(path: str | os.PathLike) -> str | None:
-    """``"gzip"`` for a ``.gz`` path, ``"zip"`` for ``.zip``, else ``None`` (chapter 01_dna_to_genotypes)."""
+    """``"gzip"`` for a ``.gz`` path, ``"zip"`` for ``.zip``, else ``None`` (chapter 01_dna_to_genotypes).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file name; only its suffix is read.
+
+    Returns
+    -------
+    str or None
+        The ``compression`` argument pandas and :func:`atomic_write` take.
+
+    Examples
+    --------
+    >>> compression_for("haplotypes.hapt.gz")
+    'gzip'
+    """
     suffix = Path(path).suffix.lower()
     return {".gz": "gzip", ".bgz": "gzip", ".zip": "zip"}.get(suffix)
 
