@@ -193,7 +193,7 @@ def manhattan(ax, chrom, pvalues, threshold=5e-8, highlight=None, s=8):
     Returns
     -------
     matplotlib.axes.Axes
-        ``ax``.
+        ``ax``, with the chromosomes labelled on the x axis.
 
     Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
