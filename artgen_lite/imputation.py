@@ -432,16 +432,37 @@ def li_stephens_impute(reference, targets, positions=None, *, rho=None, theta: f
 
     Parameters
     ----------
-    reference : (K, T) 0/1 array (or :class:`~artgen_lite.data.Haplotypes`), the panel.
-    targets : (B, T) or (T,) integer array, 0/1 at observed sites and ``-1`` at masked ones.
-    positions : (T,) bp positions, used for ``rho`` via :func:`switch_probabilities`
-        (with ``ne`` and ``recomb_rate``) unless ``rho`` is given.
-    rho : number or (T-1,) switch probabilities, instead of ``positions``.
-    theta : mismatch probability; default :func:`li_stephens_theta` of the panel size.
-    batch_size : targets run side by side (memory ``T x batch x K`` floats).
+    reference : array_like of uint8, shape (K, T)
+        The panel (0/1), or a :class:`~artgen_lite.data.Haplotypes`.
+    targets : array_like of int, shape (B, T) or (T,)
+        0/1 at observed sites and ``-1`` at masked ones.
+    positions : array_like of int, shape (T,), optional
+        Positions in bp, turned into ``rho`` by :func:`switch_probabilities` (with ``ne`` and
+        ``recomb_rate``) unless ``rho`` is given.
+    rho : float or array_like of float, shape (T - 1,), optional
+        Switch probabilities, instead of ``positions``.
+    theta : float, optional
+        Mismatch probability; default :func:`li_stephens_theta` of the panel size.
+    ne, recomb_rate : float, optional
+        Effective population size and recombination rate per bp, for ``positions``.
+    batch_size : int, optional
+        Targets run side by side (memory ``T x batch x K`` floats).
+    progress : bool, optional
+        Show a progress bar over the batches.
 
-    Returns the dosages ``P(allele 1)``, ``(B, T)`` (or ``(T,)``), at every site; at observed
-    sites they are the smoothed probabilities, not the observed alleles.
+    Returns
+    -------
+    numpy.ndarray of float64, shape (B, T) or (T,)
+        The dosages ``P(allele 1)`` at every site; at observed sites they are the smoothed
+        probabilities, not the observed alleles.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> panel = np.array([[0, 0, 0, 0], [1, 1, 1, 1]])
+    >>> dosage = li_stephens_impute(panel, np.array([1, -1, -1, 1]), rho=0.01, theta=0.01)
+    >>> (dosage[1:3] > 0.9).tolist()  # the masked sites are copied from the matching haplotype
+    [True, True]
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
