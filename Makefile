@@ -50,7 +50,7 @@ unit: setup data
 notebooks-smoke: setup data
 	rm -rf build/smoke
 	$(PY) tools/notebooks.py prepare --scale smoke --out build/smoke/prepared
-	ARTGEN_NBCAPTURE_DIR=build/smoke/notebooks PYTHONPATH=tools \
+	ARTGEN_NBCAPTURE_DIR=build/smoke/notebooks PYTHONPATH=tools$${PYTHONPATH:+:$$PYTHONPATH} \
 	  $(PY) -m pytest -p nbcapture --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider \
 	  -o testpaths= -o addopts= build/smoke/prepared -q
 

@@ -5,7 +5,7 @@ haplotypes are first written out. :func:`atomic_write` writes to a hidden tempor
 target and renames it into place only when the ``with`` block ends without an error, so an error,
 Ctrl-C or a kill during a write leaves the old file (or no file) -- never a half-written one -- and
 the temporary file is removed on any exception. Files get the ordinary permissions (``0o666`` less
-the umask, as ``open`` gives), not the ``0o600`` of :func:`tempfile.mkstemp`. Leftover temporary
+the umask, as ``open`` gives), not the ``0o600`` of ``tempfile.mkstemp``. Leftover temporary
 files of the same target from writers that died (a kill cannot run clean-up code) are removed on
 the next write.
 """
@@ -29,7 +29,23 @@ _STALE_AFTER_S = 3600.0  # temporaries without a recognisable live writer older 
 
 
 def compression_for(path: str | os.PathLike) -> str | None:
-    """``"gzip"`` for a ``.gz`` path, ``"zip"`` for ``.zip``, else ``None`` (chapter 01_dna_to_genotypes)."""
+    """``"gzip"`` for a ``.gz`` path, ``"zip"`` for ``.zip``, else ``None`` (chapter 01_dna_to_genotypes).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file name; only its suffix is read.
+
+    Returns
+    -------
+    str or None
+        The ``compression`` argument pandas and :func:`atomic_write` take.
+
+    Examples
+    --------
+    >>> compression_for("haplotypes.hapt.gz")
+    'gzip'
+    """
     suffix = Path(path).suffix.lower()
     return {".gz": "gzip", ".bgz": "gzip", ".zip": "zip"}.get(suffix)
 

@@ -30,6 +30,9 @@ __all__ = [
     "read_hapt",
     "read_legend",
     "read_panel",
+    "with_legend",
+    "attach_panel",
+    "dataset_path",
     "read_vcf",
     "write_hapt",
     "write_vcf",
@@ -89,27 +92,24 @@ class Haplotypes:
             raise DataError(str(exc)) from exc
         self.X = X
         n, m = X.shape
-        for name in ("sample_ids", "populations", "superpopulations"):
-            v = getattr(self, name)
-            if v is not None:
-                v = np.asarray(v)
-                if len(v) != n:
-                    raise DataError(f"Haplotypes.{name} has {len(v)} entries for {n} haplotypes")
-                setattr(self, name, v)
-        for name in ("chrom", "positions", "ref", "alt"):
-            v = getattr(self, name)
-            if v is not None:
-                v = np.asarray(v)
-                if len(v) != m:
-                    raise DataError(f"Haplotypes.{name} has {len(v)} entries for {m} SNPs")
-                setattr(self, name, v)
+        per_row, per_snp = ("sample_ids", "populations", "superpopulations"), ("chrom", "positions", "ref", "alt")
+        for names, size, what in ((per_row, n, "haplotypes"), (per_snp, m, "SNPs")):
+            for name in names:
+                v = getattr(self, name)
+                if v is not None:
+                    v = np.asarray(v)
+                    if len(v) != size:
+                        raise DataError(f"Haplotypes.{name} has {len(v)} entries for {size} {what}")
+                    setattr(self, name, v)
 
     @property
     def n_haplotypes(self) -> int:
+        """Number of rows (haplotypes) of ``X``."""
         return self.X.shape[0]
 
     @property
     def n_snps(self) -> int:
+        """Number of columns (SNPs) of ``X``."""
         return self.X.shape[1]
 
     def __len__(self) -> int:
@@ -120,7 +120,25 @@ class Haplotypes:
         return f"Haplotypes({self.n_haplotypes} haplotypes x {self.n_snps} SNPs{pops}, source={self.source!r})"
 
     def rows(self, index) -> "Haplotypes":
-        """The haplotypes selected by ``index`` (a slice, boolean mask or integer array)."""
+        """The haplotypes selected by ``index`` (a slice, boolean mask or integer array).
+
+        Parameters
+        ----------
+        index : slice, array_like of bool or array_like of int
+            Which rows.
+
+        Returns
+        -------
+        Haplotypes
+            The selected rows with their labels; the column annotation is kept.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Haplotypes(X=np.eye(3, dtype=np.uint8)).rows([0, 2]).X
+        array([[1, 0, 0],
+               [0, 0, 1]], dtype=uint8)
+        """
         take = lambda v: None if v is None else v[index]  # noqa: E731
         return replace(
             self,
@@ -158,7 +176,18 @@ class Haplotypes:
         )
 
     def columns(self, index) -> "Haplotypes":
-        """The SNPs selected by ``index`` (a slice, boolean mask or integer array)."""
+        """The SNPs selected by ``index`` (a slice, boolean mask or integer array).
+
+        Parameters
+        ----------
+        index : slice, array_like of bool or array_like of int
+            Which SNP columns.
+
+        Returns
+        -------
+        Haplotypes
+            Every row, at the selected SNPs only (positions and alleles follow).
+        """
         take = lambda v: None if v is None else v[index]  # noqa: E731
         return replace(
             self,
@@ -170,11 +199,23 @@ class Haplotypes:
         )
 
     def allele_frequencies(self) -> np.ndarray:
-        """Frequency of allele 1 at each SNP."""
+        """Frequency of allele 1 at each SNP.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (n_snps,)
+            Column means of ``X``.
+        """
         return self.X.mean(axis=0)
 
     def genotypes(self) -> np.ndarray:
-        """Diploid ALT-allele counts (0, 1, 2): rows 2i and 2i+1 are the two haplotypes of individual i."""
+        """Diploid ALT-allele counts (0, 1, 2): rows 2i and 2i+1 are the two haplotypes of individual i.
+
+        Returns
+        -------
+        numpy.ndarray of uint8, shape (n_haplotypes // 2, n_snps)
+            Sum of each consecutive pair of rows.
+        """
         if self.n_haplotypes % 2:
             raise DataError("genotypes() needs an even number of haplotypes (two per individual)")
         return self.X[0::2].astype(np.int16) + self.X[1::2]
@@ -256,6 +297,26 @@ def _lines(text: str):
 def read_hapt(path, panel=None) -> Haplotypes:
     """Read a ``.hapt`` file (plain, gzipped or zipped): one line per haplotype, ``tag id v1 v2 ...``.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.hapt``, ``.hapt.gz`` or ``.hapt.zip`` file.
+    panel : str, os.PathLike or pandas.DataFrame, optional
+        The sample panel, for population labels.
+
+    Returns
+    -------
+    Haplotypes
+        ``X`` with sample ids (and labels when a panel is given); no positions.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> path = write_hapt(Haplotypes(X=np.array([[0, 1, 1]], np.uint8)), os.path.join(folder, "x.hapt"))
+    >>> read_hapt(path).X
+    array([[0, 1, 1]], dtype=uint8)
+
     The format of Yelmen et al. (2021): column 1 a group tag (``Real``, ``AG``), column 2 an id
     (``HG00096_A``), then one 0/1 value per SNP, separated by whitespace. With ``panel`` (a path or a
     DataFrame from :func:`read_panel`), rows whose id is ``SAMPLE_A``/``SAMPLE_B`` get population labels.
@@ -303,6 +364,16 @@ _POSITION = re.compile(r"^[0-9]{1,18}$")
 def read_legend(path) -> pd.DataFrame:
     """Read a legend file (header ``id position a0 a1``, more columns allowed) with one row per SNP column.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The legend file (plain or gzipped).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per SNP: ``id``, ``position`` (int64), ``a0``, ``a1``, any extra columns, ``chrom``.
+
     Adds ``chrom`` (the part of ``id`` before the first ``:``). ``position`` must be a non-negative
     integer and ``a0``/``a1`` alleles (``A``, ``C``, ``G``, ``T``, ``N`` strings, ``*`` or
     ``<SYMBOLIC>``): ``NA``, an empty or a missing field is refused with :class:`DataError` naming
@@ -341,16 +412,35 @@ def read_legend(path) -> pd.DataFrame:
     return df
 
 
-def with_legend(h: Haplotypes, legend) -> Haplotypes:
-    """Attach chromosome, position and alleles from a legend (path or DataFrame) to ``h`` (chapter 01)."""
-    if isinstance(legend, pd.DataFrame):
-        name = "legend"
+def _table_arg(table, kind: str, reader, required: set[str]) -> tuple[pd.DataFrame, str]:
+    """A legend/panel argument as a DataFrame with the ``required`` columns, and its name for errors."""
+    if isinstance(table, pd.DataFrame):
+        name = kind
     else:
-        name = str(legend)
-        legend = read_legend(legend)
-    missing = {"chrom", "position", "a0", "a1"} - set(legend.columns)
+        name = str(table)
+        table = reader(table)
+    missing = required - set(table.columns)
     if missing:
-        raise DataError(f"{name}: the legend lacks columns {sorted(missing)}", path=name)
+        raise DataError(f"{name}: the {kind} lacks columns {sorted(missing)}", path=name)
+    return table, name
+
+
+def with_legend(h: Haplotypes, legend) -> Haplotypes:
+    """Attach chromosome, position and alleles from a legend (path or DataFrame) to ``h`` (chapter 01).
+
+    Parameters
+    ----------
+    h : Haplotypes
+        Haplotypes with one column per legend row.
+    legend : str, os.PathLike or pandas.DataFrame
+        A legend file or the table :func:`read_legend` returns.
+
+    Returns
+    -------
+    Haplotypes
+        A copy of ``h`` with ``chrom``, ``positions``, ``ref``, ``alt`` set.
+    """
+    legend, name = _table_arg(legend, "legend", read_legend, {"chrom", "position", "a0", "a1"})
     if len(legend) != h.n_snps:
         raise DataError(f"{name}: the legend has {len(legend)} SNPs but the haplotypes have {h.n_snps} columns", path=name)
     col = legend["position"]
@@ -380,6 +470,16 @@ def with_legend(h: Haplotypes, legend) -> Haplotypes:
 
 def read_panel(path) -> pd.DataFrame:
     """Read the 1000 Genomes sample panel: tab-separated, header ``sample pop super_pop gender``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The panel file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sample, the header's columns as strings.
 
     Every row must have the header's number of fields (trailing empty fields are ignored) and a
     non-empty ``sample``, ``pop`` and ``super_pop``; a sample listed twice is refused. Errors are
@@ -423,15 +523,21 @@ def read_panel(path) -> pd.DataFrame:
 
 
 def attach_panel(h: Haplotypes, panel) -> Haplotypes:
-    """Label each haplotype with the population and super-population of its individual (chapter 01)."""
-    if isinstance(panel, pd.DataFrame):
-        name = "panel"
-    else:
-        name = str(panel)
-        panel = read_panel(panel)
-    missing = {"sample", "pop", "super_pop"} - set(panel.columns)
-    if missing:
-        raise DataError(f"{name}: the panel lacks columns {sorted(missing)}", path=name)
+    """Label each haplotype with the population and super-population of its individual (chapter 01).
+
+    Parameters
+    ----------
+    h : Haplotypes
+        Haplotypes whose ids are ``SAMPLE_A``/``SAMPLE_B`` (or ``SAMPLE``).
+    panel : str, os.PathLike or pandas.DataFrame
+        A panel file or the table :func:`read_panel` returns.
+
+    Returns
+    -------
+    Haplotypes
+        A copy of ``h`` with ``populations`` and ``superpopulations``.
+    """
+    panel, name = _table_arg(panel, "panel", read_panel, {"sample", "pop", "super_pop"})
     dup = panel["sample"].duplicated()
     if dup.any():
         raise DataError(f"{name}: sample {panel['sample'][dup].iloc[0]!r} is listed twice", path=name)
@@ -490,6 +596,20 @@ def _check_token(value, what: str) -> str:
 def write_hapt(h: Haplotypes | np.ndarray, path, tag: str = "AG") -> Path:
     """Write haplotypes as a ``.hapt`` file (``tag id v1 v2 ...``), readable by the original tools.
 
+    Parameters
+    ----------
+    h : Haplotypes or numpy.ndarray
+        What to write; a bare matrix gets ids ``AG_1``, ``AG_2``, ...
+    path : str or os.PathLike
+        Output file (``.gz`` and ``.zip`` compress).
+    tag : str, optional
+        The first column of every line.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
     Atomic (:func:`artgen_lite.atomic.atomic_write`). A ``.gz`` path is gzip-compressed and a
     ``.zip`` path a zip with one member (the name without ``.zip``), both read back by
     :func:`read_hapt`. Refused with ``ValueError`` (before anything is written): a tag or sample id
@@ -531,6 +651,16 @@ def _fetch_module():
 def dataset_path(name: str) -> Path:
     """Local path of a registry dataset, fetched (or copied from the mirror) on first use.
 
+    Parameters
+    ----------
+    name : str
+        A registry name, e.g. ``"1000g_805"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The dataset's main file in the local cache.
+
     Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
     return _fetch_module().get(name)
@@ -547,6 +677,16 @@ def load(name: str) -> Haplotypes:
     ``lct`` : 5008 haplotypes x 8076 SNPs of the LCT region (chr2), with panel labels.
     ``chr1_slice`` : 5008 haplotypes x 4296 SNPs of chr1, with panel labels.
 
+    Parameters
+    ----------
+    name : str
+        A registry name.
+
+    Returns
+    -------
+    Haplotypes
+        The dataset with the annotation its files carry.
+
     Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
     registry = _fetch_module()
@@ -562,6 +702,24 @@ def load_or_simulate(name: str, n_per_population: int = 200, length: int = 1_000
     that the chapter shows at its top (:func:`artgen_lite.plots.banner`), so the fallback is never
     silent. Any failure to fetch (a :class:`artgen_lite.registry.FetchError`, whatever its cause)
     gives the fallback; an unknown name is still an error.
+
+    Parameters
+    ----------
+    name : str
+        A registry name.
+    n_per_population : int, optional
+        Haplotypes per population of the fallback simulation.
+    length : int, optional
+        Length in bp of the simulated contig.
+    seed : int, optional
+        Seed of the simulation.
+
+    Returns
+    -------
+    haplotypes : Haplotypes
+        The dataset, or the simulation.
+    banner : str or None
+        None for real data, else the sentence saying what was simulated and why.
 
     Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
@@ -590,6 +748,30 @@ def train_test_split(h: Haplotypes, test_fraction: float = 0.2, seed: int = 0):
     The 1000 Genomes files list haplotypes grouped by population, so a plain head/tail split would
     put whole populations on one side. Both haplotypes of an individual stay on the same side when
     ids end in ``_A``/``_B``, so the held-out set holds truly unseen people.
+
+    Parameters
+    ----------
+    h : Haplotypes
+        The haplotypes split.
+    test_fraction : float, optional
+        Share of each population held out, in (0, 1).
+    seed : int, optional
+        Seed of the shuffle.
+
+    Returns
+    -------
+    train, test : Haplotypes
+        The two parts, each in shuffled order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> h = Haplotypes(X=np.zeros((10, 4), np.uint8), populations=np.array(["A"] * 5 + ["B"] * 5))
+    >>> train, test = train_test_split(h, test_fraction=0.2, seed=0)
+    >>> train.n_haplotypes, sorted(test.populations.tolist())
+    (8, ['A', 'B'])
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
@@ -621,6 +803,20 @@ def simulate_out_of_africa(n_per_population: int = 200, length: int = 1_000_000,
     uniform recombination (genetic maps need the internet), biallelic sites only. The contig is
     named ``sim1`` (its length is kept in ``meta`` for the VCF header); REF is each site's ancestral
     base and ALT the derived base, so :func:`write_vcf` writes real alleles.
+
+    Parameters
+    ----------
+    n_per_population : int, optional
+        Haplotypes sampled from each of YRI, CEU and CHB.
+    length : int, optional
+        Contig length in bp.
+    seed : int, optional
+        Seed of the ancestry and the mutations.
+
+    Returns
+    -------
+    Haplotypes
+        ``3 * n_per_population`` rows with population labels, positions and alleles.
     """
     import msprime
     import stdpopsim

@@ -23,6 +23,29 @@ __all__ = ["HaplotypeDiscriminator", "discriminator_accuracy", "accuracy_scan"]
 class HaplotypeDiscriminator(nn.Module):
     """A permutation-invariant CNN on encoded regions (pg-gan's ``OnePopModel``, in PyTorch).
 
+    Parameters
+    ----------
+    n_snps : int
+        SNPs per region (the width of the input).
+    channels : tuple of int, optional
+        Filters of the two convolutions.
+    kernel : int, optional
+        Width of the convolution filters, in SNPs.
+    hidden : int, optional
+        Units of each dense layer.
+    dropout : float, optional
+        Dropout rate of the dense layers.
+    seed : int, optional
+        Seed of the initial weights.
+
+    Examples
+    --------
+    >>> import torch
+    >>> D = HaplotypeDiscriminator(n_snps=36, channels=(4, 8), hidden=16)
+    >>> x = torch.zeros(3, 10, 36, 2)
+    >>> bool(torch.allclose(D.eval()(x), D(x[:, torch.randperm(10)])))  # order of haplotypes is irrelevant
+    True
+
     Explained in chapter 11_evolutionary_inference. Input ``(batch, n_haplotypes, n_snps, 2)``;
     output one logit per region (positive = "real"). Each haplotype is read on its own by two
     convolutions along the SNPs (kernel ``kernel``, i.e. a 1 x k filter on the haplotype matrix),
@@ -55,6 +78,18 @@ class HaplotypeDiscriminator(nn.Module):
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """One logit per region (positive = "real").
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (batch, n_haplotypes, n_snps, 2)
+            Encoded regions (:func:`artgen_lite.demography_inference.encode_region`).
+
+        Returns
+        -------
+        torch.Tensor, shape (batch,)
+            The logits.
+        """
         if x.ndim != 4 or x.shape[2] != self.n_snps or x.shape[3] != 2:
             raise ValueError(f"x must have shape (batch, n_haplotypes, {self.n_snps}, 2), got {tuple(x.shape)}")
         b, n, s, _ = x.shape
@@ -153,6 +188,28 @@ def discriminator_accuracy(
 ) -> dict:
     """Train a fresh discriminator to tell ``real_train`` from regions simulated at ``theta``.
 
+    Parameters
+    ----------
+    real_train, real_test : numpy.ndarray, shape (n_regions, n_haplotypes, n_snps, 2)
+        Encoded real regions to train on and to test on.
+    simulator : artgen_lite.demography_inference.RegionSimulator
+        Simulates regions of the same shape.
+    theta : mapping of str to float, or sequence of float
+        The demographic parameters simulated.
+    steps, batch_size : int, optional
+        Training updates, and real (and as many simulated) regions per update.
+    n_test : int, optional
+        Simulated test regions.
+    channels, hidden, dropout, lr
+        Settings of the discriminator and its Adam optimiser.
+    seed : int, optional
+        Seed of the weights, the batches and the simulations.
+
+    Returns
+    -------
+    dict of str to float
+        ``accuracy``, ``real_accuracy``, ``fake_accuracy``.
+
     Returns held-out accuracies on ``real_test`` and on as many new simulated regions
     (``n_test``, default ``len(real_test)``): ``{"accuracy", "real_accuracy", "fake_accuracy"}``.
     About 0.5 means the simulated regions look like the real ones; about 1 means they are easy to
@@ -184,6 +241,30 @@ def accuracy_scan(
     **settings,
 ) -> pd.DataFrame:
     """Discriminator accuracy as one parameter ``name`` runs through ``values`` (the others at ``base``).
+
+    Parameters
+    ----------
+    real_train, real_test : numpy.ndarray
+        Encoded real regions, as in :func:`discriminator_accuracy`.
+    simulator : artgen_lite.demography_inference.RegionSimulator
+        The simulator.
+    name : str
+        The parameter scanned.
+    values : sequence of float
+        Its values.
+    base : mapping of str to float, optional
+        The other parameters (unset ones: the simulator's defaults).
+    progress : bool, optional
+        Show a progress bar.
+    seed : int, optional
+        Seed of every run.
+    **settings
+        Passed on to :func:`discriminator_accuracy`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value with the three accuracies.
 
     One fresh discriminator per value (:func:`discriminator_accuracy` with ``settings``). The
     accuracy dips towards 0.5 where the simulations resemble the real regions. Explained in

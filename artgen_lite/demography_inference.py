@@ -80,7 +80,18 @@ class Parameter:
             raise ValueError(f"parameter {self.name}: default {self.default} is outside [{self.low}, {self.high}]")
 
     def check(self, value) -> float:
-        """``value`` as a float, or a ValueError naming the parameter when it is outside the bounds."""
+        """``value`` as a float, or a ValueError naming the parameter when it is outside the bounds.
+
+        Parameters
+        ----------
+        value : object
+            A proposed value.
+
+        Returns
+        -------
+        float
+            ``value`` inside ``[low, high]``.
+        """
         try:
             v = float(value)
         except (TypeError, ValueError):
@@ -90,7 +101,18 @@ class Parameter:
         return v
 
     def random(self, rng: np.random.Generator) -> float:
-        """A log-uniform draw inside the bounds (pg-gan draws starting points uniformly)."""
+        """A log-uniform draw inside the bounds (pg-gan draws starting points uniformly).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of the draw.
+
+        Returns
+        -------
+        float
+            A value in ``[low, high]``.
+        """
         return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
 
     def propose(self, current: float, temperature: float, rng: np.random.Generator, width: float = 1 / 15) -> float:
@@ -100,6 +122,22 @@ class Parameter:
 
         Draws falling outside the bounds are redrawn (pg-gan redraws values that hit a bound, since
         a parameter stuck at a bound rarely leaves it).
+
+        Parameters
+        ----------
+        current : float
+            The value moved from.
+        temperature : float
+            Scales the step; 1 at the start of the search.
+        rng : numpy.random.Generator
+            Source of the step.
+        width : float, optional
+            Step sd at temperature 1, as a share of the log range.
+
+        Returns
+        -------
+        float
+            The proposal, inside the bounds.
         """
         if temperature <= 0:
             return float(current)
@@ -131,6 +169,36 @@ def encode_region(
     X: np.ndarray, positions: np.ndarray, n_snps: int, length: float, start: int | None = None
 ) -> np.ndarray:
     """Encode one region as an ``(n_haplotypes, n_snps, 2)`` float32 array, as pg-gan does.
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (n_haplotypes, n_sites)
+        Haplotypes (0/1) of one region.
+    positions : numpy.ndarray, shape (n_sites,)
+        Positions in bp, increasing.
+    n_snps : int
+        SNPs kept.
+    length : float
+        Region length in bp (scales the gaps).
+    start : int, optional
+        First SNP kept; default the central ones.
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (n_haplotypes, n_snps, 2)
+        Alleles (+1 minor, -1 major) and scaled gaps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1, 0, 0], [0, 0, 1], [0, 0, 1]])
+    >>> enc = encode_region(X, positions=np.array([100, 150, 300]), n_snps=2, length=400)
+    >>> enc[:, :, 0].tolist()  # the fixed middle site is dropped; minor allele = +1
+    [[1.0, 1.0], [-1.0, -1.0], [-1.0, -1.0]]
+    >>> enc[0, :, 1].tolist()  # gaps in units of length / n_snps = 200 bp
+    [0.0, 1.0]
+
+    Explained in chapter 11_evolutionary_inference.
 
     ``X`` is a 0/1 matrix (haplotypes x sites) and ``positions`` the site positions (bp). Sites that
     do not segregate among the rows of ``X`` are dropped. Then ``n_snps`` consecutive SNPs are taken:
@@ -173,6 +241,19 @@ def encode_region(
 
 class RegionSimulator:
     """The generator of the GAN-like search: demographic parameters -> encoded regions (msprime).
+
+    Parameters
+    ----------
+    model : str, optional
+        ``"constant"`` or ``"size_change"``.
+    n_haplotypes, n_snps : int, optional
+        Shape of each encoded region.
+    length : float, optional
+        Simulated bp per region.
+    mutation_rate, recombination_rate : float, optional
+        Per bp and generation.
+    fixed : mapping of str to float, optional
+        Parameters held at known values.
 
     Explained in chapter 11_evolutionary_inference. ``model`` is a key of :data:`MODELS`
     (``"constant"``: one size ``N``; ``"size_change"``: ``N_anc`` until ``T`` generations ago, then
@@ -233,6 +314,18 @@ class RegionSimulator:
         Returns a dict of floats; a value outside its bounds, or an unknown name, raises a
         ValueError that names the parameter. With ``partial=False`` missing values are filled from
         ``fixed`` and then from the defaults.
+
+        Parameters
+        ----------
+        theta : mapping of str to float, or sequence of float
+            Parameter values.
+        partial : bool, optional
+            Return only the values given.
+
+        Returns
+        -------
+        dict of str to float
+            Checked values by name.
         """
         if not isinstance(theta, Mapping):
             theta = list(theta)
@@ -264,7 +357,24 @@ class RegionSimulator:
 
     # ---------------------------------------------------------------- simulation
     def simulate_raw(self, theta, n_regions: int, seed: int):
-        """Yield ``(X, positions)`` for ``n_regions`` simulated regions (X: haplotypes x sites, 0/1)."""
+        """Yield ``(X, positions)`` for ``n_regions`` simulated regions (X: haplotypes x sites, 0/1).
+
+        Parameters
+        ----------
+        theta : mapping of str to float, or sequence of float
+            Parameter values.
+        n_regions : int
+            Regions simulated.
+        seed : int
+            Seed of the ancestry replicates and of each region's mutations (drawn from it).
+
+        Yields
+        ------
+        X : numpy.ndarray of uint8, shape (n_haplotypes, n_sites)
+            Alleles.
+        positions : numpy.ndarray, shape (n_sites,)
+            Site positions.
+        """
         import msprime
 
         if isinstance(n_regions, bool) or not isinstance(n_regions, (int, np.integer)) or n_regions < 1:
@@ -290,6 +400,20 @@ class RegionSimulator:
         """``n_regions`` encoded regions, a float32 array ``(n_regions, n_haplotypes, n_snps, 2)``.
 
         Reproducible: the same ``theta`` and ``seed`` give the same array.
+
+        Parameters
+        ----------
+        theta : mapping of str to float, or sequence of float
+            Where to simulate (see :meth:`check`).
+        n_regions : int
+            How many regions.
+        seed : int, optional
+            Seed of the simulations.
+
+        Returns
+        -------
+        numpy.ndarray of float32, shape (n_regions, n_haplotypes, n_snps, 2)
+            The regions, encoded by :func:`encode_region`.
         """
         out = np.empty((int(n_regions), self.n_haplotypes, self.n_snps, 2), dtype=np.float32)
         for i, (X, pos) in enumerate(self.simulate_raw(theta, n_regions, seed)):
@@ -319,6 +443,26 @@ def real_regions(
     seed: int = 0,
 ) -> np.ndarray:
     """Cut real haplotypes into ``n_regions`` encoded regions shaped like :class:`RegionSimulator`'s.
+
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n, n_sites)
+        Real haplotypes of one population.
+    positions : array_like, shape (n_sites,)
+        Their positions in bp.
+    n_regions : int
+        Regions cut.
+    n_haplotypes, n_snps : int, optional
+        Shape of each region, as the simulator's.
+    length : float, optional
+        The simulator's region length (scales the gaps).
+    seed : int, optional
+        Seed of the draws.
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (n_regions, n_haplotypes, n_snps, 2)
+        Encoded real regions.
 
     For each region, ``n_haplotypes`` rows of ``X`` (haplotypes x SNPs, 0/1, one population) are
     drawn without replacement, the SNPs that segregate among them are kept, and ``n_snps``
@@ -360,7 +504,23 @@ def real_regions(
 
 
 def relative_errors(estimates: Mapping[str, float], truth: Mapping[str, float]) -> dict[str, float]:
-    """``|estimate - truth| / truth`` for each parameter present in both (chapter 11_evolutionary_inference)."""
+    """``|estimate - truth| / truth`` for each parameter present in both (chapter 11_evolutionary_inference).
+
+    Parameters
+    ----------
+    estimates, truth : mapping of str to float
+        Estimated and true parameter values.
+
+    Returns
+    -------
+    dict of str to float
+        One relative error per shared name.
+
+    Examples
+    --------
+    >>> relative_errors({"N": 12_000, "T": 500}, {"N": 10_000})
+    {'N': 0.2}
+    """
     return {k: abs(float(estimates[k]) - float(truth[k])) / abs(float(truth[k])) for k in estimates if k in truth}
 
 
@@ -391,11 +551,33 @@ class InferenceResult:
         return pd.DataFrame(self.history)
 
     def relative_errors(self, truth: Mapping[str, float]) -> dict[str, float]:
-        """Relative error of each estimate against ``truth``."""
+        """Relative error of each estimate against ``truth``.
+
+        Parameters
+        ----------
+        truth : mapping of str to float
+            True values, e.g. of a simulated target.
+
+        Returns
+        -------
+        dict of str to float
+            ``|estimate - truth| / truth`` by parameter.
+        """
         return relative_errors(self.estimates, truth)
 
     def save(self, path) -> Path:
-        """Write the result (without the discriminator) as JSON, atomically."""
+        """Write the result (without the discriminator) as JSON, atomically.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A ``.json`` file.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         keys = ("estimates", "start", "fixed", "history", "settings", "seconds", "n_simulated")
@@ -406,7 +588,18 @@ class InferenceResult:
 
     @classmethod
     def load(cls, path) -> "InferenceResult":
-        """Read a result written by :meth:`save`."""
+        """Read a result written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        InferenceResult
+            The result, without a discriminator.
+        """
         with open(path) as fh:
             return cls(**json.load(fh))
 
@@ -497,7 +690,24 @@ class PGGANSearch:
 
     def fit(self, real: np.ndarray, *, start: Mapping[str, float] | None = None, progress: bool = True,
             desc: str = "pg-gan search") -> InferenceResult:
-        """Run the search on encoded real regions ``real``; ``start`` skips the random starting points."""
+        """Run the search on encoded real regions ``real``; ``start`` skips the random starting points.
+
+        Parameters
+        ----------
+        real : numpy.ndarray, shape (n_regions, n_haplotypes, n_snps, 2)
+            Encoded real regions.
+        start : mapping of str to float, optional
+            Starting parameters.
+        progress : bool, optional
+            Show a tqdm bar over the iterations.
+        desc : str, optional
+            Its label.
+
+        Returns
+        -------
+        InferenceResult
+            Estimates, history and the trained discriminator.
+        """
         from tqdm import tqdm
 
         s = self.settings

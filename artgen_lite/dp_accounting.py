@@ -51,7 +51,24 @@ def _check_delta(delta: float) -> float:
 
 
 def rdp_sampled_gaussian(sample_rate: float, sigma: float, alpha: int) -> float:
-    """RDP of ONE step of the sampled Gaussian mechanism at integer order ``alpha``."""
+    """RDP of ONE step of the sampled Gaussian mechanism at integer order ``alpha``.
+
+    Parameters
+    ----------
+    sample_rate : float
+        Probability that a record is in a batch.
+    sigma : float
+        Noise multiplier.
+    alpha : int
+        Rényi order, at least 2.
+
+    Returns
+    -------
+    float
+        The Rényi divergence bound of one step.
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
+    """
     q = _check_q(sample_rate)
     if isinstance(alpha, bool) or not isinstance(alpha, (int, np.integer)) or alpha < 2:
         raise ValueError(f"alpha must be an integer >= 2; got {alpha!r}")
@@ -66,7 +83,26 @@ def rdp_sampled_gaussian(sample_rate: float, sigma: float, alpha: int) -> float:
 
 
 def epsilon_from_noise(sigma: float, sample_rate: float, steps: int, delta: float) -> float:
-    """The ``epsilon`` that ``steps`` DP-SGD steps with noise multiplier ``sigma`` spend at ``delta``."""
+    """The ``epsilon`` that ``steps`` DP-SGD steps with noise multiplier ``sigma`` spend at ``delta``.
+
+    Parameters
+    ----------
+    sigma : float
+        Noise multiplier.
+    sample_rate : float
+        Batch size over data size.
+    steps : int
+        Optimiser steps.
+    delta : float
+        The delta of (epsilon, delta)-DP.
+
+    Returns
+    -------
+    float
+        The smallest epsilon over the Rényi orders tried.
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
+    """
     q, steps, delta = _check_q(sample_rate), _check_steps(steps), _check_delta(delta)
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.floating)) or sigma < 0:
         raise ValueError(f"sigma must be a non-negative number; got {sigma!r}")
@@ -80,6 +116,26 @@ def noise_multiplier(epsilon: float, sample_rate: float, steps: int, delta: floa
 
     ``epsilon = inf`` gives 0 (no noise: clipping only).  Raises ``ValueError`` naming
     ``epsilon`` when the budget is out of reach even with very large noise.
+
+    Parameters
+    ----------
+    epsilon : float
+        The privacy budget (``inf`` for none).
+    sample_rate, steps, delta
+        As in :func:`epsilon_from_noise`.
+
+    Returns
+    -------
+    float
+        ``sigma``.
+
+    Examples
+    --------
+    >>> sigma = noise_multiplier(8.0, sample_rate=0.01, steps=1000, delta=1e-5)
+    >>> bool(epsilon_from_noise(sigma, 0.01, 1000, 1e-5) <= 8.0)
+    True
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
     if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating)) or not epsilon > 0:
         raise ValueError(f"epsilon must be a positive number (or inf); got {epsilon!r}")

@@ -18,6 +18,28 @@ def simulate_phenotype(genotypes: np.ndarray, n_causal: int = 5, heritability: f
     ``genotypes`` is individuals x SNPs (0/1/2). Causal SNPs are chosen among common ones
     (minor-allele frequency >= 0.1), effects are N(0, 1), and noise is scaled so that the causal
     SNPs explain ``heritability`` of the trait's variance. Returns ``(y, causal_index, effects)``.
+
+    Parameters
+    ----------
+    genotypes : numpy.ndarray, shape (n_individuals, n_snps)
+        Allele counts 0/1/2.
+    n_causal : int, optional
+        Causal SNPs.
+    heritability : float, optional
+        Share of the trait's variance the causal SNPs explain, in (0, 1].
+    seed : int, optional
+        Seed of the choice, effects and noise.
+
+    Returns
+    -------
+    y : numpy.ndarray of float64, shape (n_individuals,)
+        The trait.
+    causal_index : numpy.ndarray of int, shape (n_causal,)
+        Columns of the causal SNPs.
+    effects : numpy.ndarray of float64, shape (n_causal,)
+        Their effect sizes.
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
     if not 0 < heritability < 1:
         raise ValueError(f"heritability must be between 0 and 1, got {heritability}")
@@ -41,6 +63,22 @@ def association_scan(genotypes: np.ndarray, y: np.ndarray, covariates: np.ndarra
     Both ``y`` and every SNP are first residualised on the covariates (an intercept plus, for example,
     principal components that capture ancestry), then the slope, its standard error, t and the two-sided
     p-value are computed in closed form. Monomorphic SNPs get p = 1.
+
+    Parameters
+    ----------
+    genotypes : numpy.ndarray, shape (n_individuals, n_snps)
+        Allele counts 0/1/2.
+    y : numpy.ndarray, shape (n_individuals,)
+        The trait.
+    covariates : numpy.ndarray, shape (n_individuals, n_covariates), optional
+        Regressed out of ``y`` and of every SNP first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per SNP: ``beta``, ``se``, ``t``, ``p``.
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
     G = np.asarray(genotypes, dtype=float)
     y = np.asarray(y, dtype=float)

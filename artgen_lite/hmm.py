@@ -57,6 +57,21 @@ _ATOL = 1e-6
 def encode_dna(seq: str) -> np.ndarray:
     """DNA string to integer codes A=0, C=1, G=2, T=3 (case-insensitive); anything else (N) is -1.
 
+    Parameters
+    ----------
+    seq : str
+        A DNA sequence.
+
+    Returns
+    -------
+    numpy.ndarray of int8, shape (len(seq),)
+        Codes 0-3, or -1 (missing) for N and any other letter.
+
+    Examples
+    --------
+    >>> encode_dna("ACgtN")
+    array([ 0,  1,  2,  3, -1], dtype=int8)
+
     The package's one encoding (:func:`artgen_lite.dna.alphabet.encode`, any letter other than
     A, C, G, T read as N) with N mapped to this module's missing symbol, ``int8``.
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
@@ -114,6 +129,24 @@ def forward_from_log_emissions(log_start, log_trans, log_B, lengths=None):
     with ``log_alpha[t, ..., k] = log P(x_1..x_t, z_t = k)`` and ``loglik = log P(x)`` (a float,
     or one per sequence).
 
+    Parameters
+    ----------
+    log_start : array_like of float, shape (K,)
+        Log initial probabilities.
+    log_trans : array_like of float, shape (K, K)
+        Log transition matrix.
+    log_B : numpy.ndarray of float, shape (T, K) or (T, B, K)
+        Log emission probability of each observation under each state.
+    lengths : array_like of int, shape (B,), optional
+        Length of each sequence of a batch.
+
+    Returns
+    -------
+    log_alpha : numpy.ndarray of float64
+        Same shape as ``log_B``.
+    loglik : float or numpy.ndarray of float64, shape (B,)
+        Log-likelihood of each sequence.
+
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
     log_B = np.asarray(log_B, dtype=float)
@@ -138,6 +171,20 @@ def backward_from_log_emissions(log_trans, log_B, lengths=None):
 
     Same shapes and ``lengths`` convention as :func:`forward_from_log_emissions`.
 
+    Parameters
+    ----------
+    log_trans : array_like of float, shape (K, K)
+        Log transition matrix.
+    log_B : numpy.ndarray of float, shape (T, K) or (T, B, K)
+        Log emission probabilities, time first.
+    lengths : array_like of int, shape (B,), optional
+        Length of each sequence of a batch.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        ``log_beta``, the shape of ``log_B`` (0 at each sequence's last step).
+
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
     log_B = np.asarray(log_B, dtype=float)
@@ -158,6 +205,31 @@ def backward_from_log_emissions(log_trans, log_B, lengths=None):
 def posterior_from_log_emissions(log_start, log_trans, log_B, lengths=None):
     """State posteriors ``P(z_t = k | x)`` (forward-backward); returns ``(gamma, loglik)``.
 
+    Parameters
+    ----------
+    log_start, log_trans : array_like of float
+        Log initial and transition probabilities, shapes (K,) and (K, K).
+    log_B : numpy.ndarray of float, shape (T, K) or (T, B, K)
+        Log emission probabilities.
+    lengths : array_like of int, shape (B,), optional
+        Length of each sequence of a batch.
+
+    Returns
+    -------
+    gamma : numpy.ndarray of float64
+        The shape of ``log_B``; sums to 1 over the states.
+    loglik : float or numpy.ndarray of float64
+        ``log P(x)`` per sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> log_B = np.log([[0.9, 0.1], [0.9, 0.1]])  # both observations favour state 0
+    >>> gamma, _ = posterior_from_log_emissions(np.log([0.5, 0.5]), np.log([[0.5, 0.5]] * 2), log_B)
+    >>> gamma.round(2)
+    array([[0.9, 0.1],
+           [0.9, 0.1]])
+
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
     alpha, loglik = forward_from_log_emissions(log_start, log_trans, log_B, lengths)
@@ -170,6 +242,24 @@ def viterbi_from_log_emissions(log_start, log_trans, log_B, lengths=None):
     """Most probable state path (Viterbi) in log space; returns ``(path, log_prob)``.
 
     ``path`` is ``T`` (or ``T x B``) state indices, ``log_prob = log P(x, path)``.
+
+    Parameters
+    ----------
+    log_start : array_like of float, shape (K,)
+        Log probabilities of the first state.
+    log_trans : array_like of float, shape (K, K)
+        ``log P(z_{t+1} = j | z_t = i)``.
+    log_B : numpy.ndarray of float, shape (T, K) or (T, B, K)
+        Log emission probabilities (a batch: time first).
+    lengths : array_like of int, shape (B,), optional
+        Each batch sequence's length (steps past it are not decoded).
+
+    Returns
+    -------
+    path : numpy.ndarray of int
+        The best state at each step.
+    log_prob : float or numpy.ndarray of float64
+        Its log joint probability with the observations.
 
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
@@ -225,12 +315,25 @@ class HMM:
         Transition probabilities ``trans[i, j] = P(z_{t+1} = j | z_t = i)``; rows sum to 1.
     emit : (K, M) array
         Emission probabilities ``emit[k, s] = P(x_t = s | z_t = k)``; rows sum to 1.
-    states, symbols : optional names of the states and symbols (for printing and plotting).
+    states, symbols : sequence of str, optional
+        Names of the states and symbols (for printing and plotting).
 
     Sequences are integer arrays with values in ``0..M-1`` (``-1`` = missing).  Methods that
     take a sequence also take a list of sequences, which they treat as independent and run
     side by side.  ``posterior`` and ``viterbi`` can cut one long sequence into overlapping
     pieces (``chunk=``) to use that speed-up.
+
+    Examples
+    --------
+    The occasionally dishonest casino: a fair die and a loaded one that shows six half the time.
+
+    >>> import numpy as np
+    >>> casino = HMM(start=[0.5, 0.5], trans=[[0.95, 0.05], [0.1, 0.9]],
+    ...              emit=[[1 / 6] * 6, [0.1] * 5 + [0.5]], states=["fair", "loaded"])
+    >>> states, rolls = casino.sample(300, seed=1)
+    >>> path, log_p = casino.viterbi(rolls)
+    >>> bool((path == states).mean() > 0.7)
+    True
 
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
@@ -255,29 +358,40 @@ class HMM:
     # ---------------------------------------------------------------- basics
     @property
     def n_states(self) -> int:
+        """Number of hidden states ``K``."""
         return self.emit.shape[0]
 
     @property
     def n_symbols(self) -> int:
+        """Number of symbols ``M``."""
         return self.emit.shape[1]
 
     @property
     def log_start(self) -> np.ndarray:
+        """``log(start)``, shape ``(K,)`` (``-inf`` where the probability is 0)."""
         return _log(self.start)
 
     @property
     def log_trans(self) -> np.ndarray:
+        """``log(trans)``, shape ``(K, K)``."""
         return _log(self.trans)
 
     @property
     def log_emit(self) -> np.ndarray:
+        """``log(emit)``, shape ``(K, M)``."""
         return _log(self.emit)
 
     def __repr__(self) -> str:
         return f"HMM({self.n_states} states: {', '.join(self.states[:10])}{', ...' if self.n_states > 10 else ''}; {self.n_symbols} symbols)"
 
     def stationary(self) -> np.ndarray:
-        """Stationary distribution of the state chain (left eigenvector of ``trans`` for eigenvalue 1)."""
+        """Stationary distribution of the state chain (left eigenvector of ``trans`` for eigenvalue 1).
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (K,)
+            ``pi`` with ``pi @ trans == pi``, summing to 1.
+        """
         w, v = np.linalg.eig(self.trans.T)
         pi = np.real(v[:, np.argmin(np.abs(w - 1))])
         return pi / pi.sum()
@@ -309,7 +423,18 @@ class HMM:
         return X, lengths, single
 
     def log_emissions(self, x) -> np.ndarray:
-        """``log_B[t, k] = log P(x_t | z_t = k)`` for one sequence (0 where ``x_t`` is missing)."""
+        """``log_B[t, k] = log P(x_t | z_t = k)`` for one sequence (0 where ``x_t`` is missing).
+
+        Parameters
+        ----------
+        x : array_like of int, shape (T,)
+            One sequence of symbols (``-1`` = missing).
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (T, K)
+            The log emission table of the sequence.
+        """
         x = self._check_sequence(x)
         return self._log_B(x[None, :])[:, 0, :]
 
@@ -334,22 +459,68 @@ class HMM:
 
     # ------------------------------------------------------------- inference
     def forward(self, x):
-        """Log forward variables ``log P(x_1..x_t, z_t = k)``, ``T x K`` (a list of them for a list)."""
+        """Log forward variables ``log P(x_1..x_t, z_t = k)``, ``T x K`` (a list of them for a list).
+
+        Parameters
+        ----------
+        x : array_like of int, or list of them
+            Sequence(s) of symbols.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (T, K), or list of them
+            ``log_alpha``.
+        """
         (alpha, _), lengths, single = self._run(forward_from_log_emissions, x, self.log_start, self.log_trans)
         return self._unbatch(alpha, lengths, single)
 
     def backward(self, x):
-        """Log backward variables ``log P(x_{t+1}..x_T | z_t = k)``, ``T x K`` (a list for a list)."""
+        """Log backward variables ``log P(x_{t+1}..x_T | z_t = k)``, ``T x K`` (a list for a list).
+
+        Parameters
+        ----------
+        x : array_like of int, or list of them
+            One sequence, or several run side by side.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (T, K), or list of them
+            ``log_beta`` (zeros at the last step).
+        """
         beta, lengths, single = self._run(backward_from_log_emissions, x, self.log_trans)
         return self._unbatch(beta, lengths, single)
 
     def log_likelihood(self, x) -> float:
-        """``log P(x)``, summed over the sequences when given a list."""
+        """``log P(x)``, summed over the sequences when given a list.
+
+        Parameters
+        ----------
+        x : array_like of int, shape (T,); or a list of such arrays
+            A sequence, or independent sequences.
+
+        Returns
+        -------
+        float
+            The total log-likelihood.
+        """
         (_, loglik), _, _ = self._run(forward_from_log_emissions, x, self.log_start, self.log_trans)
         return float(np.sum(loglik))
 
     def log_joint(self, x, states) -> float:
-        """``log P(x, z)`` of a sequence and a given state path."""
+        """``log P(x, z)`` of a sequence and a given state path.
+
+        Parameters
+        ----------
+        x : array_like of int, shape (T,)
+            The observed symbols.
+        states : array_like of int, shape (T,)
+            A state path.
+
+        Returns
+        -------
+        float
+            ``log P(x, z)`` (``-inf`` for an impossible path).
+        """
         x = self._check_sequence(x)
         z = np.asarray(states)
         if z.shape != x.shape:
@@ -364,6 +535,20 @@ class HMM:
         extended by ``overlap`` symbols on both sides, which are run side by side; the
         overlaps are dropped again, so the result is exact up to the (tiny) influence of data
         more than ``overlap`` symbols away.
+
+        Parameters
+        ----------
+        x : array_like of int, or list of them
+            Sequence(s) of symbols.
+        chunk : int, optional
+            Piece length for one long sequence.
+        overlap : int, optional
+            Symbols added on each side of a piece.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (T, K), or list of them
+            Rows sum to 1.
         """
         if chunk is not None:
             return self._chunked(x, chunk, overlap, lambda xs: self.posterior(xs))
@@ -376,6 +561,22 @@ class HMM:
         For a list, returns a list of paths and an array of log probabilities.  With ``chunk``
         (see :meth:`posterior`) the stitched path is not guaranteed optimal at the seams; the
         returned log probability is then that of the stitched path.
+
+        Parameters
+        ----------
+        x : array_like of int, or list of them
+            What is decoded: one sequence, or independent ones.
+        chunk : int, optional
+            Decode one long sequence in pieces of this many symbols (see :meth:`posterior`).
+        overlap : int, optional
+            Context, in symbols, on both sides of each piece.
+
+        Returns
+        -------
+        path : numpy.ndarray of int, or list of them
+            State indices.
+        log_prob : float or numpy.ndarray of float64
+            ``log P(x, path)``.
         """
         if chunk is not None:
             path = self._chunked(x, chunk, overlap, lambda xs: self.viterbi(xs)[0])
@@ -399,7 +600,20 @@ class HMM:
 
     # --------------------------------------------------------------- sampling
     def sample(self, n: int, seed: int = 0):
-        """Generate ``n`` steps: returns ``(states, symbols)``, two integer arrays of length ``n``."""
+        """Generate ``n`` steps: returns ``(states, symbols)``, two integer arrays of length ``n``.
+
+        Parameters
+        ----------
+        n : int
+            Number of steps.
+        seed : int, optional
+            Seed of ``numpy.random.default_rng``.
+
+        Returns
+        -------
+        states, symbols : numpy.ndarray of int, shape (n,)
+            The hidden path and what it emitted.
+        """
         if int(n) != n or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         n = int(n)
@@ -416,7 +630,20 @@ class HMM:
 
     # --------------------------------------------------------------- learning
     def expected_counts(self, x, emissions: bool = True) -> ExpectedCounts:
-        """The E-step of Baum-Welch on one sequence or a list of them (see :class:`ExpectedCounts`)."""
+        """The E-step of Baum-Welch on one sequence or a list of them (see :class:`ExpectedCounts`).
+
+        Parameters
+        ----------
+        x : array_like of int, or list of them
+            Sequence(s) of symbols.
+        emissions : bool, optional
+            Also count emissions (skip when they stay fixed).
+
+        Returns
+        -------
+        ExpectedCounts
+            Expected start, transition and emission counts and ``log P(x)``.
+        """
         X, lengths, _ = self._batch(x)
         return self._expected_counts(X, lengths, emissions)
 
@@ -455,6 +682,30 @@ class HMM:
 
         Returns ``(fitted_hmm, trace)``: ``trace[i]`` is the log-likelihood after ``i``
         iterations (``trace[0]`` that of this model); EM guarantees it never decreases.
+
+        Parameters
+        ----------
+        x : array_like of int, or list of them
+            Training sequence(s).
+        n_iter : int, optional
+            Most EM iterations.
+        tol : float, optional
+            Smallest gain in log-likelihood that continues.
+        progress : bool, optional
+            Show a progress bar.
+        update : str, optional
+            Letters of what is re-estimated (``"ste"`` = all).
+        pseudocount : float, optional
+            Added to every count that is not structurally zero.
+        m_step : callable, optional
+            ``m_step(model, counts) -> HMM`` replacing the standard M-step.
+
+        Returns
+        -------
+        fitted_hmm : HMM
+            A new model; this one is unchanged.
+        trace : list of float
+            Log-likelihood after each iteration.
         """
         X, lengths, _ = self._batch(x)
         if not set(update) <= set("ste"):
@@ -510,6 +761,22 @@ def cpg_island_hmm(x, labels, class_names: Sequence[str] = ("+", "-"), pseudocou
     labels, and a switch keeps the dinucleotide statistics of the class it enters.  A decoded
     path is in an island where ``path < 4``.
 
+    Parameters
+    ----------
+    x : array_like of int, shape (T,)
+        Encoded DNA.
+    labels : array_like of bool or of int, shape (T,)
+        The annotation.
+    class_names : sequence of str, optional
+        Suffixes of the state names, one per class.
+    pseudocount : float, optional
+        Added to every dinucleotide and switch count.
+
+    Returns
+    -------
+    HMM
+        ``4 * n_classes`` states, one per base and class.
+
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
     x = np.asarray(x)
@@ -551,6 +818,18 @@ def cpg_m_step(model: HMM, counts: ExpectedCounts) -> HMM:
     probabilities and the emissions stay fixed (start probabilities learned from a few pieces
     of sequence could forbid states at the start of every decoded piece).
 
+    Parameters
+    ----------
+    model : HMM
+        A model built by :func:`cpg_island_hmm`.
+    counts : ExpectedCounts
+        The E-step's output.
+
+    Returns
+    -------
+    HMM
+        The model with re-estimated, still tied, transitions.
+
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
     K = model.n_states
@@ -588,6 +867,22 @@ def gene_model_hmm(intergenic_length: float = 400, exon_codons: float = 40, intr
     have their own base compositions (exons GC-richer at the third codon position, introns
     AT-rich).  Mean lengths: ``intergenic_length`` bases, ``exon_codons`` codons per exon,
     ``intron_length`` bases, ``n_exons`` exons per gene (geometric, as always in an HMM).
+
+    Parameters
+    ----------
+    intergenic_length : float, optional
+        Mean length of intergenic DNA, in bases.
+    exon_codons : float, optional
+        Mean codons per exon.
+    intron_length : float, optional
+        Mean intron length, in bases.
+    n_exons : float, optional
+        Mean exons per gene.
+
+    Returns
+    -------
+    HMM
+        Emits A, C, G, T (symbols 0-3).
 
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
@@ -642,6 +937,25 @@ def intervals_to_mask(intervals, length: int, offset: int = 0) -> np.ndarray:
     """Boolean mask of ``length`` positions (``offset`` is the coordinate of position 0) that are
     inside any half-open interval ``[start, end)``.
 
+    Parameters
+    ----------
+    intervals : array_like of int, shape (n, 2)
+        Half-open ``[start, end)`` intervals.
+    length : int
+        Positions of the mask.
+    offset : int, optional
+        Coordinate of position 0.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (length,)
+        True inside an interval.
+
+    Examples
+    --------
+    >>> intervals_to_mask([[102, 104]], length=6, offset=100)
+    array([False, False,  True,  True, False, False])
+
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
     iv = np.asarray(intervals, dtype=np.int64).reshape(-1, 2)
@@ -660,6 +974,26 @@ def mask_to_intervals(mask, offset: int = 0, min_length: int = 1) -> np.ndarray:
     half-open intervals ``[start, end)`` shifted by ``offset``; runs shorter than ``min_length``
     are dropped.
 
+    Parameters
+    ----------
+    mask : array_like of bool
+        The mask read.
+    offset : int, optional
+        Coordinate of position 0.
+    min_length : int, optional
+        Shortest run kept.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n, 2)
+        ``[start, end)`` of each run.
+
+    Examples
+    --------
+    >>> mask_to_intervals([False, True, True, False, True], offset=100)
+    array([[101, 103],
+           [104, 105]])
+
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
     m = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
@@ -676,6 +1010,18 @@ def interval_precision_recall(predicted, truth, start: int, end: int) -> dict:
     (fraction of true bases that are predicted), ``f1``, the base counts ``predicted_bp``,
     ``true_bp``, ``overlap_bp``, and the interval counts ``n_predicted``, ``n_true`` and
     ``n_true_hit`` (true intervals overlapped by at least one predicted base).
+
+    Parameters
+    ----------
+    predicted, truth : array_like of int, shape (n, 2)
+        Half-open intervals.
+    start, end : int
+        The region compared.
+
+    Returns
+    -------
+    dict
+        The keys above.
 
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """

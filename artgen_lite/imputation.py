@@ -99,12 +99,38 @@ def _rho(rho, n_snps: int) -> np.ndarray:
     return rho
 
 
+def _copying_model_inputs(reference, targets, rho, theta):
+    """Checked panel (float ``K x T``), targets (int8 ``B x T``), whether one target was given,
+    the ``T - 1`` switch probabilities and the mismatch probability (Li-Stephens' default if None)."""
+    ref = _reference(reference)
+    tgt, single = _targets(targets, ref.shape[1])
+    K, T = ref.shape
+    rho = _rho(rho, T)
+    theta = li_stephens_theta(K) if theta is None else _check_rate(theta, "theta")
+    return ref, tgt, single, rho, theta
+
+
 # ----------------------------------------------------------------------- parameters
 def li_stephens_theta(n_ref: int) -> float:
     """Li & Stephens' default mismatch (copying-error) probability for a panel of ``n_ref`` haplotypes.
 
     ``theta~ = 1 / sum_{m=1}^{K-1} 1/m`` (Watterson's estimator per site), and the emission
     mismatch probability is ``theta~ / (2 (theta~ + K))``.
+
+    Parameters
+    ----------
+    n_ref : int
+        Panel size ``K`` (at least 2).
+
+    Returns
+    -------
+    float
+        The mismatch probability, small for a large panel.
+
+    Examples
+    --------
+    >>> round(li_stephens_theta(100), 6)
+    0.000964
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -120,6 +146,27 @@ def switch_probabilities(positions, n_ref: int, ne: float = 10_000, recomb_rate:
     ``d_t`` is the distance in bp between SNPs ``t`` and ``t+1``, ``r`` the recombination rate
     per bp and generation (``1e-8`` = 1 cM/Mb; no genetic map is used) and ``K`` the panel size:
     a larger panel holds closer relatives of the target, so copying switches less often.
+
+    Parameters
+    ----------
+    positions : array_like of int, shape (T,)
+        Increasing base-pair positions of the SNPs.
+    n_ref : int
+        Panel size ``K``.
+    ne : float, optional
+        Effective population size.
+    recomb_rate : float, optional
+        Recombination rate per bp and generation.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (T - 1,)
+        One jump probability per gap between SNPs.
+
+    Examples
+    --------
+    >>> switch_probabilities([1_000, 2_000, 102_000], n_ref=100).round(5)
+    array([0.00399, 0.32968])
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -139,6 +186,24 @@ def mask_haplotypes(X, observed) -> np.ndarray:
 
     ``observed`` is a boolean mask over the columns or an array of column indices (the
     "array" sites that were genotyped).
+
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n, T)
+        Complete haplotypes (0/1).
+    observed : array_like of bool or of int
+        The columns kept.
+
+    Returns
+    -------
+    numpy.ndarray of int8, shape (n, T)
+        ``X`` with ``-1`` at the hidden columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mask_haplotypes(np.array([[0, 1, 1]]), [0, 2])
+    array([[ 0, -1,  1]], dtype=int8)
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -165,6 +230,20 @@ def li_stephens_log_emissions(reference, target, theta: float | None = None) -> 
     differs, ``0`` where the target is masked (``-1``).  Feed it to
     :func:`artgen_lite.hmm.posterior_from_log_emissions` with :func:`li_stephens_dense_transition`.
 
+    Parameters
+    ----------
+    reference : array_like of uint8, shape (K, T)
+        The panel copied from.
+    target : array_like of int, shape (T,) or (B, T)
+        Target haplotype(s): 0, 1 or -1 (masked).
+    theta : float, optional
+        Mismatch probability; default :func:`li_stephens_theta`.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        Log emission probabilities, time first.
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
     ref = _reference(reference)
@@ -179,6 +258,24 @@ def li_stephens_log_emissions(reference, target, theta: float | None = None) -> 
 
 def li_stephens_dense_transition(n_ref: int, rho: float) -> np.ndarray:
     """The ``K x K`` Li-Stephens transition matrix ``(1 - rho) I + rho / K`` (constant ``rho``).
+
+    Parameters
+    ----------
+    n_ref : int
+        Panel size ``K``.
+    rho : float
+        Probability of a jump between two adjacent sites.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (K, K)
+        A row-stochastic transition matrix.
+
+    Examples
+    --------
+    >>> li_stephens_dense_transition(2, 0.2)
+    array([[0.9, 0.1],
+           [0.1, 0.9]])
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -200,13 +297,27 @@ def li_stephens_forward_backward(reference, target, rho, theta: float | None = N
     uniform start ``1/K``.  The recursion is run on rescaled probabilities (each step divided
     by its sum), which is exact and cheaper than log space because the jump term is a sum.
 
+    Parameters
+    ----------
+    reference : array_like of uint8, shape (K, T)
+        The panel copied from.
+    target : array_like of int, shape (T,) or (B, T)
+        Target haplotype(s) with ``-1`` at masked sites.
+    rho : float or array_like of float, shape (T - 1,)
+        Jump probabilities.
+    theta : float, optional
+        Mismatch probability; default :func:`li_stephens_theta`.
+
+    Returns
+    -------
+    log_alpha, log_beta : numpy.ndarray of float64
+        Forward and backward log messages.
+    loglik : float or numpy.ndarray of float64, shape (B,)
+        ``log P(target)``.
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
-    ref = _reference(reference)
-    tgt, single = _targets(target, ref.shape[1])
-    K, T = ref.shape
-    rho = _rho(rho, T)
-    theta = li_stephens_theta(K) if theta is None else _check_rate(theta, "theta")
+    ref, tgt, single, rho, theta = _copying_model_inputs(reference, target, rho, theta)
     emit = _emission_table(ref, theta)
     alpha, beta, scale = _scaled_forward_backward(emit, tgt, rho)
     log_c = np.cumsum(np.log(scale), axis=0)  # T x B
@@ -274,6 +385,26 @@ def li_stephens_posterior(reference, target, rho, theta: float | None = None, me
     :func:`artgen_lite.hmm.posterior_from_log_emissions` (``rho`` must then be one number);
     ``method="fast"`` uses :func:`li_stephens_forward_backward`.
 
+    Parameters
+    ----------
+    reference : array_like of uint8, shape (K, T)
+        The panel copied from.
+    target : array_like of int, shape (T,)
+        One target with ``-1`` at masked sites.
+    rho : float or array_like of float, shape (T - 1,)
+        Jump probabilities (one number with ``method="generic"``).
+    theta : float, optional
+        Mismatch probability.
+    method : {"fast", "generic"}, optional
+        The O(TK) recursion or the generic HMM code.
+
+    Returns
+    -------
+    gamma : numpy.ndarray of float64, shape (T, K)
+        Posterior of the copied haplotype at each site; rows sum to 1.
+    loglik : float
+        ``log P(target)``.
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
     ref = _reference(reference)
@@ -301,16 +432,37 @@ def li_stephens_impute(reference, targets, positions=None, *, rho=None, theta: f
 
     Parameters
     ----------
-    reference : (K, T) 0/1 array (or :class:`~artgen_lite.data.Haplotypes`), the panel.
-    targets : (B, T) or (T,) integer array, 0/1 at observed sites and ``-1`` at masked ones.
-    positions : (T,) bp positions, used for ``rho`` via :func:`switch_probabilities`
-        (with ``ne`` and ``recomb_rate``) unless ``rho`` is given.
-    rho : number or (T-1,) switch probabilities, instead of ``positions``.
-    theta : mismatch probability; default :func:`li_stephens_theta` of the panel size.
-    batch_size : targets run side by side (memory ``T x batch x K`` floats).
+    reference : array_like of uint8, shape (K, T)
+        The panel (0/1), or a :class:`~artgen_lite.data.Haplotypes`.
+    targets : array_like of int, shape (B, T) or (T,)
+        0/1 at observed sites and ``-1`` at masked ones.
+    positions : array_like of int, shape (T,), optional
+        Positions in bp, turned into ``rho`` by :func:`switch_probabilities` (with ``ne`` and
+        ``recomb_rate``) unless ``rho`` is given.
+    rho : float or array_like of float, shape (T - 1,), optional
+        Switch probabilities, instead of ``positions``.
+    theta : float, optional
+        Mismatch probability; default :func:`li_stephens_theta` of the panel size.
+    ne, recomb_rate : float, optional
+        Effective population size and recombination rate per bp, for ``positions``.
+    batch_size : int, optional
+        Targets run side by side (memory ``T x batch x K`` floats).
+    progress : bool, optional
+        Show a progress bar over the batches.
 
-    Returns the dosages ``P(allele 1)``, ``(B, T)`` (or ``(T,)``), at every site; at observed
-    sites they are the smoothed probabilities, not the observed alleles.
+    Returns
+    -------
+    numpy.ndarray of float64, shape (B, T) or (T,)
+        The dosages ``P(allele 1)`` at every site; at observed sites they are the smoothed
+        probabilities, not the observed alleles.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> panel = np.array([[0, 0, 0, 0], [1, 1, 1, 1]])
+    >>> dosage = li_stephens_impute(panel, np.array([1, -1, -1, 1]), rho=0.01, theta=0.01)
+    >>> (dosage[1:3] > 0.9).tolist()  # the masked sites are copied from the matching haplotype
+    [True, True]
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -346,13 +498,36 @@ def li_stephens_log_likelihood(reference, targets, rho, theta: float | None = No
     :class:`artgen_lite.models.HaplotypeMosaic`).  ``targets`` is ``(B, T)`` or ``(T,)`` with ``-1`` at
     masked sites; ``rho`` a number or ``T - 1`` switch probabilities.  Returns ``(B,)`` (or a float).
 
+    Parameters
+    ----------
+    reference : array_like of uint8, shape (K, T)
+        The panel copied from.
+    targets : array_like of int, shape (B, T) or (T,)
+        Haplotypes scored (``-1`` = masked).
+    rho : float or array_like of float, shape (T - 1,)
+        Jump probabilities.
+    theta : float, optional
+        Mismatch probability.
+    batch_size : int, optional
+        Targets per forward pass (memory only).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (B,), or float
+        The log-likelihood of each target.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> panel = np.array([[0, 0, 0], [1, 1, 1]])
+    >>> ll = li_stephens_log_likelihood(panel, np.array([[0, 0, 0], [0, 1, 0]]), rho=0.01)
+    >>> bool(ll[0] > ll[1])  # a copy of a panel haplotype is likelier than a mosaic
+    True
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
-    ref = _reference(reference)
-    tgt, single = _targets(targets, ref.shape[1])
+    ref, tgt, single, rho, theta = _copying_model_inputs(reference, targets, rho, theta)
     K, T = ref.shape
-    rho = _rho(rho, T)
-    theta = li_stephens_theta(K) if theta is None else _check_rate(theta, "theta")
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     refT = ref.T  # T x K
@@ -378,6 +553,18 @@ def li_stephens_log_likelihood(reference, targets, rho, theta: float | None = No
 def most_frequent_allele_baseline(reference, n_targets: int) -> np.ndarray:
     """Impute every target with the panel's most frequent allele at each site (ties: allele 0); ``(n_targets, T)``.
 
+    Parameters
+    ----------
+    reference : array_like of uint8, shape (K, T)
+        The panel.
+    n_targets : int
+        Rows of the output.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_targets, T)
+        The same 0/1 guess in every row.
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
     ref = _reference(reference)
@@ -386,6 +573,18 @@ def most_frequent_allele_baseline(reference, n_targets: int) -> np.ndarray:
 
 def panel_frequency_baseline(reference, n_targets: int) -> np.ndarray:
     """Impute every target with the panel's allele-1 frequency as its dosage; ``(n_targets, T)``.
+
+    Parameters
+    ----------
+    reference : array_like of uint8, shape (K, T)
+        The panel whose frequencies are the dosages.
+    n_targets : int
+        How many targets (rows) to fill.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_targets, T)
+        The panel's allele-1 frequencies, repeated.
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -396,6 +595,22 @@ def panel_frequency_baseline(reference, n_targets: int) -> np.ndarray:
 # ----------------------------------------------------------------------- scores
 def minor_allele_frequency(X) -> np.ndarray:
     """``min(p, 1 - p)`` per column of a 0/1 matrix.
+
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n, T)
+        Haplotypes (0/1), e.g. the reference panel.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (T,)
+        Values in ``[0, 0.5]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> minor_allele_frequency(np.array([[0, 1], [0, 1], [0, 1], [1, 1]]))
+    array([0.25, 0.  ])
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -409,6 +624,18 @@ def per_site_r2(truth, dosage) -> np.ndarray:
     ``truth`` and ``dosage`` are ``B x T``.  NaN where the truth is the same in every target
     (nothing to predict); 0 where the dosage is constant but the truth is not (the imputation
     carries no information, as with a most-frequent-allele guess).
+
+    Parameters
+    ----------
+    truth : array_like of int, shape (B, T)
+        True alleles (0/1).
+    dosage : array_like of float, shape (B, T)
+        Imputed allele-1 dosages in ``[0, 1]``.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (T,)
+        r^2 of each site (NaN where the truth is constant).
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -443,6 +670,24 @@ def imputation_r2_by_maf(truth, dosage, maf, sites=None, bins=DEFAULT_MAF_BINS) 
 
     r2 gives no credit for guessing the common allele, concordance does: a most-frequent-allele
     guess scores r2 = 0 but a concordance of about ``1 - maf``.
+
+    Parameters
+    ----------
+    truth : array_like of int, shape (B, T)
+        True alleles.
+    dosage : array_like of float, shape (B, T)
+        Imputed dosages.
+    maf : array_like of float, shape (T,)
+        Minor allele frequency of each site.
+    sites : array_like of bool or of int, optional
+        The sites scored; default all.
+    bins : sequence of float, optional
+        Bin edges of ``maf``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bin and ``all``: ``bin``, ``lo``, ``hi``, ``n_sites``, ``n_scored``, ``r2``, ``concordance``.
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """

@@ -50,7 +50,25 @@ MODEL_COLORS = {
 
 
 def model_color(name: str) -> str:
-    """Colour for a data set or model name (prefix match, so 'GAN w=5' takes the GAN colour)."""
+    """Colour for a data set or model name (prefix match, so 'GAN w=5' takes the GAN colour).
+
+    Parameters
+    ----------
+    name : str
+        A model or data set name.
+
+    Returns
+    -------
+    str
+        A hex colour (grey for unknown names).
+
+    Examples
+    --------
+    >>> model_color("nobody's model")
+    '#777777'
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
+    """
     if name in MODEL_COLORS:
         return MODEL_COLORS[name]
     for key, col in MODEL_COLORS.items():
@@ -83,7 +101,20 @@ def use_style() -> None:
 
 
 def banner(text: str | None):
-    """Show a visible warning box at the top of a chapter (used when the chapter runs on simulated data)."""
+    """Show a visible warning box at the top of a chapter (used when the chapter runs on simulated data).
+
+    Parameters
+    ----------
+    text : str or None
+        The warning; None shows nothing.
+
+    Returns
+    -------
+    IPython.display.HTML or None
+        The box, to be the cell's output.
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
+    """
     if not text:
         return None
     from IPython.display import HTML, display
@@ -98,7 +129,32 @@ def banner(text: str | None):
 
 
 def pca_scatter(ax, scores, labels, colors=None, s=6, alpha=0.6, order=None, legend=True):
-    """Scatter the first two columns of ``scores`` coloured by ``labels`` (super-populations by default)."""
+    """Scatter the first two columns of ``scores`` coloured by ``labels`` (super-populations by default).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    scores : array_like of float, shape (n, >= 2)
+        PC scores.
+    labels : array_like of str, shape (n,)
+        Group of each point.
+    colors : dict, optional
+        Colour of each label.
+    s, alpha : float, optional
+        Marker size and opacity.
+    order : sequence of str, optional
+        Drawing (and legend) order of the labels.
+    legend : bool, optional
+        Draw a legend.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
+    """
     colors = colors or SUPERPOP_COLORS
     labels = np.asarray(labels)
     groups = order or sorted(np.unique(labels))
@@ -118,6 +174,28 @@ def manhattan(ax, chrom, pvalues, threshold=5e-8, highlight=None, s=8):
     ``chrom`` gives each SNP's chromosome in genome order; SNPs are placed by their index within the
     genome order (the 805 panel SNPs are spread too thinly for a base-pair axis). ``highlight`` is an
     index array drawn in colour (for example the causal SNPs of a simulated trait).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    chrom : array_like, shape (n_snps,)
+        Chromosome of each SNP.
+    pvalues : array_like of float, shape (n_snps,)
+        Association p-values.
+    threshold : float, optional
+        Significance line (genome-wide 5e-8 by default).
+    highlight : array_like of int, optional
+        SNPs drawn in colour.
+    s : float, optional
+        Marker size.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, with the chromosomes labelled on the x axis.
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
     chrom = np.asarray(chrom).astype(str)
     logp = -np.log10(np.clip(pvalues, 1e-300, 1))
@@ -140,7 +218,30 @@ def manhattan(ax, chrom, pvalues, threshold=5e-8, highlight=None, s=8):
 
 
 def allele_frequency_scatter(ax, real_af, gen_af, label="generated", color=None, r=None, s=6):
-    """Generated vs real allele frequency per SNP, with the diagonal and (optionally) Pearson r."""
+    """Generated vs real allele frequency per SNP, with the diagonal and (optionally) Pearson r.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    real_af, gen_af : array_like of float, shape (n_snps,)
+        Real and generated allele frequencies.
+    label : str, optional
+        Legend label of the generated set.
+    color : str, optional
+        Its colour; default :func:`model_color` of ``label``.
+    r : float, optional
+        A correlation to print on the panel.
+    s : float, optional
+        Marker size.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
+    """
     ax.scatter(real_af, gen_af, s=s, alpha=0.6, color=color or model_color(label), linewidths=0)
     lim = [0, 1]
     ax.plot(lim, lim, color="#4D4D4D", lw=0.8, ls="--")
@@ -163,6 +264,26 @@ def assessment_figure(train, sets: dict, test=None, seed: int = 0, max_points: i
     frequencies (set vs training), mean generated r2 per bin of real r2, and AATS with, when
     ``test`` is given, the privacy loss. ``sets`` maps names (which pick the colours) to uint8
     0/1 arrays. Introduced in the chapter "Judging artificial genomes"; used by every model chapter.
+
+    Parameters
+    ----------
+    train : array_like of uint8, shape (n_train, n_snps)
+        The training haplotypes.
+    sets : dict of str to array_like of uint8
+        The AG sets, by name.
+    test : array_like of uint8, optional
+        Held-out haplotypes, for the privacy loss.
+    seed : int, optional
+        Seed of the subsamples.
+    max_points : int, optional
+        Most haplotypes per set in the PCA panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The four-panel figure.
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     from . import metrics
 

@@ -154,6 +154,28 @@ def write_report(train, test, synthetic, out, *, seed: int = 0, n_eval: int | No
     ``report.md`` / ``report.html`` that show them with the scorecard and what each value should be.
     Returns ``{"scorecard": DataFrame, "files": [paths]}``. Used by ``artgen evaluate``; explained in
     the chapter "Your own data" (notebooks/13_your_own_data).
+
+    Parameters
+    ----------
+    train, test, synthetic : artgen_lite.data.Haplotypes
+        Training data, held-out data and the model's samples, over the same SNPs.
+    out : str or os.PathLike
+        Folder to write (created if needed).
+    seed : int, optional
+        Seed of every subsample.
+    n_eval : int, optional
+        Common size of the nearest-neighbour metrics (see :func:`artgen_lite.metrics.scorecard`).
+    progress : bool, optional
+        Show a progress bar over the steps.
+    names : dict, optional
+        Display names of the sets, keys ``train``, ``test``, ``synthetic``.
+    max_plot : int, optional
+        Most rows per set in a figure.
+
+    Returns
+    -------
+    dict
+        ``{"scorecard": pandas.DataFrame, "files": list of pathlib.Path}``.
     """
     import matplotlib
 

@@ -55,6 +55,23 @@ def _rows(X, labels, pop) -> np.ndarray:
 def allele_counts(X) -> np.ndarray:
     """``(n_snps, 2)`` counts of alleles 0 and 1 in a 0/1 haplotype matrix (rows = haplotypes), as scikit-allel wants them.
 
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n_haplotypes, n_snps)
+        Haplotypes of one population.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_snps, 2)
+        Per SNP, the number of 0 alleles and of 1 alleles.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> allele_counts(np.array([[0, 1], [1, 1], [0, 1]]))
+    array([[2, 1],
+           [0, 3]])
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
     X = check_haplotypes(X, "X")
@@ -68,6 +85,22 @@ def pbs_scan(h, pops=("CEU", "CHB", "YRI"), window: int = 20, step: int = 5, nor
     Calls ``allel.pbs`` on allele counts.  Returns one row per window: ``start_index`` and
     ``stop_index`` (SNP indices, stop exclusive), ``start`` and ``stop`` (bp of the first and
     last SNP), ``mid`` (their midpoint) and ``pbs``.
+
+    Parameters
+    ----------
+    h : artgen_lite.data.Haplotypes
+        Haplotypes with ``populations`` and ``positions``.
+    pops : tuple of str, optional
+        The focal population and its two outgroups.
+    window, step : int, optional
+        Window length and step, in SNPs.
+    normed : bool, optional
+        Pass ``normed=True`` to ``allel.pbs`` (PBSn1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per window, the columns above.
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -97,6 +130,22 @@ def xpehh_scan(h, pop_a: str = "CEU", pop_b: str = "YRI", include_edges: bool = 
     arguments go through as well).  Returns ``index``, ``position``, ``start`` = ``stop`` =
     ``position`` (so :func:`signal_at` treats SNPs as windows of one) and ``xpehh``.
 
+    Parameters
+    ----------
+    h : artgen_lite.data.Haplotypes
+        Haplotypes with ``populations`` and ``positions``.
+    pop_a, pop_b : str, optional
+        The two populations compared.
+    include_edges : bool, optional
+        Passed to ``allel.xpehh``: keep SNPs whose EHH does not decay before the region's end.
+    **kwargs
+        Further keyword arguments of ``allel.xpehh``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per SNP, the columns above.
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
     import allel
@@ -117,6 +166,20 @@ def signal_at(scan: pd.DataFrame, position: int, column: str) -> dict:
     Returns a dict with ``value``, ``rank`` (1 = the largest in the scan), ``n`` (windows with a
     value), ``top_fraction`` (``rank / n``: 0.01 means the top 1 %) and ``quantile`` (the share
     of windows with a smaller value).
+
+    Parameters
+    ----------
+    scan : pandas.DataFrame
+        A :func:`pbs_scan` or :func:`xpehh_scan` table.
+    position : int
+        The base-pair position asked about.
+    column : str
+        The statistic, ``"pbs"`` or ``"xpehh"``.
+
+    Returns
+    -------
+    dict
+        Keys ``value``, ``rank``, ``n``, ``top_fraction``, ``quantile``.
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """

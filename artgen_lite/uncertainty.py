@@ -51,7 +51,25 @@ def _probabilities(P: Any, name: str = "P") -> np.ndarray:
 
 
 def binary_entropy(p: Any) -> np.ndarray:
-    """Entropy in bits of a coin with probability ``p`` (elementwise; 0 at p = 0 or 1, 1 at 0.5)."""
+    """Entropy in bits of a coin with probability ``p`` (elementwise; 0 at p = 0 or 1, 1 at 0.5).
+
+    Parameters
+    ----------
+    p : array_like of float
+        Probabilities in ``[0, 1]``.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        ``-p log2 p - (1-p) log2 (1-p)``, the shape of ``p``.
+
+    Examples
+    --------
+    >>> binary_entropy([0.0, 0.5, 1.0])
+    array([0., 1., 0.])
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
+    """
     p = _probabilities(p, "p")
     with np.errstate(divide="ignore", invalid="ignore"):
         h = -(p * np.log2(p) + (1 - p) * np.log2(1 - p))
@@ -59,7 +77,20 @@ def binary_entropy(p: Any) -> np.ndarray:
 
 
 def output_entropy(P: Any) -> np.ndarray:
-    """Per-SNP mean output entropy (bits) of a matrix of output probabilities ``(n, n_snps)``."""
+    """Per-SNP mean output entropy (bits) of a matrix of output probabilities ``(n, n_snps)``.
+
+    Parameters
+    ----------
+    P : array_like of float, shape (n, n_snps)
+        A generator's output probabilities (before the coin flip).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_snps,)
+        Mean binary entropy of each column.
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
+    """
     P = _probabilities(P)
     if P.ndim != 2:
         raise ValueError(f"P must have shape (n, n_snps); got {P.shape}")
@@ -72,6 +103,20 @@ def relative_output_entropy(P: Any, allele_frequency: Any) -> np.ndarray:
     1 means the model flips a coin of the allele frequency whatever the rest of the haplotype
     (it has learned nothing about the SNP's context); values near 0 mean the latent draw decides
     the allele.  NaN at SNPs whose allele frequency is 0 or 1.
+
+    Parameters
+    ----------
+    P : array_like of float, shape (n, n_snps)
+        Output probabilities.
+    allele_frequency : array_like of float, shape (n_snps,)
+        The real allele frequencies.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_snps,)
+        Output entropy over allele-frequency entropy.
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
     P = _probabilities(P)
     f = _probabilities(allele_frequency, "allele_frequency")
@@ -89,6 +134,23 @@ def replicate_spread(R: Any) -> np.ndarray:
     gives the standard deviation of each SNP over replicates.  ``R`` of shape
     ``(replicates, n, n_snps)`` (e.g. dropout passes or posterior draws of the same ``n``
     inputs) gives, per SNP, the mean over the ``n`` inputs of that standard deviation.
+
+    Parameters
+    ----------
+    R : array_like of float, shape (replicates, n_snps) or (replicates, n, n_snps)
+        The same quantity from several replicates.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_snps,)
+        The spread of each SNP.
+
+    Examples
+    --------
+    >>> replicate_spread([[0.1, 0.5], [0.3, 0.5]]).round(4)  # sample sd: |0.1 - 0.3| / sqrt(2)
+    array([0.1414, 0.    ])
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
     R = np.asarray(R, dtype=np.float64)
     if R.ndim not in (2, 3) or R.shape[0] < 2:
@@ -102,6 +164,25 @@ def with_temperature(P: Any, temperature: float) -> np.ndarray:
 
     ``T < 1`` sharpens the coins (less output uncertainty, samples closer to the modes the
     generator learned), ``T > 1`` flattens them towards 0.5; ``T = 1`` returns ``P``.
+
+    Parameters
+    ----------
+    P : array_like of float
+        Probabilities in ``[0, 1]``.
+    temperature : float
+        ``T > 0``.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        The tempered probabilities, the shape of ``P``.
+
+    Examples
+    --------
+    >>> with_temperature([0.5, 0.75], 0.5).round(3)  # sharper: 3:1 odds become 9:1
+    array([0.5, 0.9])
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
     P = _probabilities(P)
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
@@ -114,14 +195,44 @@ def with_temperature(P: Any, temperature: float) -> np.ndarray:
 
 
 def bernoulli_sample(P: Any, seed: int = 0) -> np.ndarray:
-    """Haplotypes drawn from output probabilities: ``X_ij ~ Bernoulli(P_ij)``, as ``uint8``."""
+    """Haplotypes drawn from output probabilities: ``X_ij ~ Bernoulli(P_ij)``, as ``uint8``.
+
+    Parameters
+    ----------
+    P : array_like of float, shape (n, n_snps)
+        Output probabilities.
+    seed : int, optional
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n, n_snps)
+        One draw per entry.
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
+    """
     P = _probabilities(P)
     rng = np.random.default_rng(seed)
     return (rng.random(P.shape) < P).astype(np.uint8)
 
 
 def bootstrap_rows(n: int, seed: int = 0) -> np.ndarray:
-    """Row indices of one bootstrap resample of ``n`` rows (``n`` draws with replacement), sorted."""
+    """Row indices of one bootstrap resample of ``n`` rows (``n`` draws with replacement), sorted.
+
+    Parameters
+    ----------
+    n : int
+        Rows of the data set.
+    seed : int, optional
+        Seed of the resample.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n,)
+        Sorted indices, with repeats.
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
+    """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer; got {n!r}")
     return np.sort(np.random.default_rng(seed).integers(0, n, size=n))
@@ -148,6 +259,22 @@ def fit_many(jobs: Sequence[tuple], n_jobs: int = 2, progress: bool = True, desc
     so a 2-core laptop trains two ensemble members at once; a tqdm bar counts finished jobs.
     Every model carries its own seed, so the results do not depend on ``n_jobs`` or on which
     process ran which job.  ``n_jobs=1`` trains in this process, one after the other.
+
+    Parameters
+    ----------
+    jobs : sequence of tuple
+        ``(model, X)`` or ``(model, X, fit_kwargs)``.
+    n_jobs : int, optional
+        Processes at a time.
+    progress : bool, optional
+        Show a progress bar.
+    desc : str, optional
+        Label of the bar.
+
+    Returns
+    -------
+    list
+        The fitted models.
     """
     from joblib import Parallel, delayed
     from tqdm import tqdm
@@ -186,6 +313,20 @@ def spread_table(cards: pd.DataFrame, by: str, columns: Iterable[str]) -> pd.Dat
     ``cards`` holds one scorecard row per replicate and a column ``by`` naming the source of
     variation (e.g. "sampling seed", "training seed", "bootstrap").  Returns one row per group
     with ``<column> mean``, ``<column> sd`` and ``<column> range`` (max - min).
+
+    Parameters
+    ----------
+    cards : pandas.DataFrame
+        Scorecard rows, one per replicate.
+    by : str
+        Column naming the source of variation.
+    columns : iterable of str
+        Scorecard columns summarised.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, three columns per summarised column.
     """
     columns = list(columns)
     missing = [c for c in [by, *columns] if c not in cards.columns]

@@ -134,6 +134,22 @@ def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
 
     Used by every model constructor (chapter 04 onwards).
 
+    Parameters
+    ----------
+    value : object
+        The argument checked.
+    name : str
+        Its name, for the error message.
+    minimum : int, optional
+        Smallest value accepted.
+
+    Returns
+    -------
+    int
+        ``value`` itself, as a Python ``int``.
+
+    Examples
+    --------
     >>> check_positive_int(3, "epochs")
     3
     """
@@ -149,6 +165,24 @@ def check_float(value: Any, name: str, low: float = -math.inf, high: float = mat
 
     ``low_open``/``high_open`` exclude the bound. Used by model constructors (chapter 04 onwards).
 
+    Parameters
+    ----------
+    value : object
+        The argument checked; a bool is refused.
+    name : str
+        Its name, for the error message.
+    low, high : float, optional
+        Bounds of the interval (inclusive unless opened).
+    low_open, high_open : bool, optional
+        Exclude ``low`` (``high``) itself.
+
+    Returns
+    -------
+    float
+        ``value`` converted, finite and inside the interval.
+
+    Examples
+    --------
     >>> check_float(0.5, "lr", 0, low_open=True)
     0.5
     """
@@ -169,6 +203,22 @@ def check_fraction(value: Any, name: str, *, allow_zero: bool = True, allow_one:
 
     Used for rates and split fractions (chapters 04-12).
 
+    Parameters
+    ----------
+    value : object
+        The rate or fraction checked.
+    name : str
+        Its name, quoted in the error.
+    allow_zero, allow_one : bool, optional
+        Whether 0 (1) itself is accepted.
+
+    Returns
+    -------
+    float
+        A number in the chosen interval of ``[0, 1]``.
+
+    Examples
+    --------
     >>> check_fraction(0.2, "test_fraction", allow_zero=False)
     0.2
     """
@@ -180,6 +230,20 @@ def check_seed(seed: Any, name: str = "seed") -> int:
 
     ``None`` is refused: in this book every random result comes from a stated seed (chapter 04).
 
+    Parameters
+    ----------
+    seed : object
+        The argument checked: an integer >= 0 (numpy integers too).
+    name : str, optional
+        Its name, for the error message.
+
+    Returns
+    -------
+    int
+        The seed as a Python int.
+
+    Examples
+    --------
     >>> check_seed(7)
     7
     """
@@ -206,6 +270,20 @@ def derive_seed(seed: Any, *keys: Any) -> int:
     number, in any process. Keys are non-negative integers or strings. Chapter 12 uses derived
     seeds for its replicate models.
 
+    Parameters
+    ----------
+    seed : int
+        The root seed (see :func:`check_seed`).
+    *keys : int or str
+        Names of the stream, e.g. ``("replicate", 3)``.
+
+    Returns
+    -------
+    int
+        A seed in ``[0, 2**63)`` for that stream.
+
+    Examples
+    --------
     >>> derive_seed(0, "train") == derive_seed(0, "train") != derive_seed(0, "test")
     True
     """
@@ -219,6 +297,20 @@ def rng(seed: Any, *keys: Any) -> np.random.Generator:
 
     ``rng(seed)`` equals ``numpy.random.default_rng(seed)``. Chapter 03 draws its subsamples this way.
 
+    Parameters
+    ----------
+    seed : int
+        The root seed.
+    *keys : int or str
+        Names of the stream; none gives ``default_rng(seed)``.
+
+    Returns
+    -------
+    numpy.random.Generator
+        A fresh generator for the stream.
+
+    Examples
+    --------
     >>> float(rng(0).random()) == float(np.random.default_rng(0).random())
     True
     """

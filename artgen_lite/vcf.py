@@ -242,6 +242,24 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
     European VCF). ``panel`` attaches population labels to diploid samples. The header's
     ``##reference``, ``##source`` and ``##contig`` lines go to ``h.meta`` so that
     :func:`write_vcf` can carry them on. Every refusal is a ``DataError`` naming the file and record.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.vcf`` or ``.vcf.gz`` file.
+    panel : str, os.PathLike or pandas.DataFrame, optional
+        A 1000 Genomes sample panel (see :func:`artgen_lite.data.attach_panel`).
+    region : str, optional
+        ``"CHROM"`` or ``"CHROM:START-END"`` (1-based, inclusive).
+    multiallelic : {"error", "drop"}, optional
+        What to do with records of more than one ALT allele.
+    homozygous_as_haploid : bool, optional
+        One row per sample from all-homozygous diploid calls.
+
+    Returns
+    -------
+    artgen_lite.data.Haplotypes
+        Rows = haplotypes, with sample ids, chromosome, positions, REF/ALT and header metadata.
     """
     import pysam
 
@@ -469,6 +487,32 @@ def write_vcf(h, path, sample_prefix: str = "AG", *, ploidy="auto", source: str 
     Symbolic ALT alleles (``<CN0>``, ``<INS:ME:SVA>``: structural variants in the 1000 Genomes chr1
     slice) need an extent (INFO/END) that haplotypes do not carry: they are refused, or left out
     with ``symbolic="drop"``.
+
+    Parameters
+    ----------
+    h : artgen_lite.data.Haplotypes
+        What to write; needs chromosome, positions and alleles (see :meth:`~artgen_lite.data.Haplotypes.like`).
+    path : str or os.PathLike
+        Output file; ``.gz`` gives BGZF.
+    sample_prefix : str, optional
+        Sample names of rows without ids.
+    ploidy : {"auto", 1, 2}, optional
+        How rows pair into samples.
+    source, model, reference : str, optional
+        Header lines ``##source``, ``##artgen_model`` and ``##reference``.
+    seed : int, optional
+        Header line ``##artgen_seed``.
+    contig_lengths : dict of str to int, optional
+        Lengths for the ``##contig`` lines.
+    index : bool, optional
+        Write the tabix index of a ``.gz`` output.
+    symbolic : {"error", "drop"}, optional
+        What to do with symbolic ALT alleles.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
     """
     import pysam
 

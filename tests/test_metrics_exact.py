@@ -96,6 +96,30 @@ def test_mia_auc_equals_sklearn(m, u):
     assert M.mia_auc(m, u) == pytest.approx(roc_auc_score(y, np.r_[m, u]), abs=1e-12)
 
 
+def _mia_auc_rank_formula(member_scores, nonmember_scores) -> float:
+    """The package's former hand-written AUC (Mann-Whitney U from average ranks), kept as the oracle."""
+    from scipy.stats import rankdata
+
+    m = np.asarray(member_scores, dtype=np.float64)
+    u = np.asarray(nonmember_scores, dtype=np.float64)
+    ranks = rankdata(np.concatenate([m, u]))
+    n1, n0 = len(m), len(u)
+    return float((ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_mia_auc_via_roc_auc_score_equals_the_former_rank_formula(seed):
+    """The swap to sklearn's roc_auc_score keeps every AUC: random scores, many ties, unequal sizes."""
+    rng = np.random.default_rng(seed)
+    n1, n0 = rng.integers(1, 300, size=2)
+    levels = int(rng.integers(2, 12))  # few distinct values: ties inside and across the two groups
+    m = rng.integers(0, levels, n1) * 0.5 + (seed % 3)
+    u = rng.integers(0, levels, n0) * 0.5
+    assert M.mia_auc(m, u) == pytest.approx(_mia_auc_rank_formula(m, u), abs=1e-12)
+    cont_m, cont_u = rng.normal(0.3, 1, n1), rng.normal(0, 1, n0)  # continuous scores, no ties
+    assert M.mia_auc(cont_m, cont_u) == pytest.approx(_mia_auc_rank_formula(cont_m, cont_u), abs=1e-12)
+
+
 @FAST
 @given(hap_pair(min_rows=2, max_rows=30))
 def test_ld_r2_equals_corrcoef(p):

@@ -33,6 +33,28 @@ def _n(n, name="n"):
 def independent_sites(train, n: int, seed=0) -> np.ndarray:
     """``n`` haplotypes whose SNPs are independent draws with the training allele frequencies.
 
+    Parameters
+    ----------
+    train : array_like of uint8, shape (n_train, n_snps)
+        Haplotypes whose allele frequencies are kept.
+    n : int
+        Haplotypes to draw.
+    seed : int, None or numpy.random.Generator, optional
+        Source of the draws.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n, n_snps)
+        Haplotypes with independent sites.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> independent_sites(np.array([[0, 1], [0, 1]]), 3)  # fixed sites stay fixed
+    array([[0, 1],
+           [0, 1],
+           [0, 1]], dtype=uint8)
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     train = as_haplotypes(train, "train")
@@ -53,6 +75,22 @@ def markov_chain(train, n: int, window: int = 5, seed=0) -> np.ndarray:
 
     Vectorised over haplotypes: one pass over the SNPs, with rolling integer context codes and
     ``np.bincount`` (contexts up to 20 SNPs) or sorting (longer) to count the training matches.
+
+    Parameters
+    ----------
+    train : array_like of uint8, shape (n_train, n_snps)
+        Training haplotypes.
+    n : int
+        Haplotypes to generate.
+    window : int, optional
+        Longest context, in SNPs.
+    seed : int, None or numpy.random.Generator, optional
+        Source of the draws.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n, n_snps)
+        Markov-chain haplotypes (0/1).
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -96,6 +134,22 @@ def copy_of_training(train, n: int | None = None, seed=0, replace: bool | None =
     ``n`` defaults to ``len(train)`` (a shuffled copy of the whole set). Rows are drawn without
     replacement when ``n <= len(train)`` and with replacement otherwise, unless ``replace`` says.
 
+    Parameters
+    ----------
+    train : array_like of uint8, shape (n_train, n_snps)
+        Training haplotypes.
+    n : int, optional
+        Rows to return.
+    seed : int, None or numpy.random.Generator, optional
+        Source of the draw.
+    replace : bool, optional
+        Draw with replacement; default only when ``n > n_train``.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n, n_snps)
+        Rows of ``train``, in random order.
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     train = as_haplotypes(train, "train")
@@ -113,6 +167,26 @@ def real_vs_real(real, n: int | None = None, seed=0) -> tuple[np.ndarray, np.nda
 
     Feed them to a metric as (real, "synthetic") to get the score of a perfect generator. Note
     that 1000 Genomes files are sorted by sample, so never split by position.
+
+    Parameters
+    ----------
+    real : array_like of uint8, shape (n_real, n_snps)
+        Real haplotypes, at least ``2 * n``.
+    n : int, optional
+        Size of each half.
+    seed : int, None or numpy.random.Generator, optional
+        Source of the split.
+
+    Returns
+    -------
+    first, second : numpy.ndarray of uint8, shape (n, n_snps)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = real_vs_real(np.eye(6, dtype=np.uint8))
+    >>> a.shape, b.shape
+    ((3, 6), (3, 6))
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

@@ -1,7 +1,7 @@
 """Hamming distances between haplotypes, computed with matrix products.
 
 For 0/1 vectors the Hamming distance equals the city-block (L1) distance that the authors computed
-with ``scipy.spatial.distance.cdist(..., 'cityblock')``, and it can be written as
+with ``scipy.spatial.distance.cdist(..., 'cityblock')``, and it can be written as ::
 
     d(a, b) = |a| + |b| - 2 a.b
 
@@ -90,6 +90,27 @@ def hamming(A, B=None, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
     The result itself takes ``4 * len(A) * len(B)`` bytes; for large sets prefer
     :func:`nn_distances` or :func:`distance_counts`, which never hold the full matrix.
 
+    Parameters
+    ----------
+    A : array_like of uint8, shape (n_a, n_snps)
+        Haplotypes (0/1), rows = haplotypes; a :class:`~artgen_lite.data.Haplotypes` is accepted.
+    B : array_like of uint8, shape (n_b, n_snps), optional
+        A second set; without it the distances within ``A``.
+    block : int, optional
+        Rows per matrix-product tile (memory only; the result does not depend on it).
+
+    Returns
+    -------
+    numpy.ndarray of int32, shape (n_a, n_b)
+        ``D[i, j]`` = number of SNPs at which ``A[i]`` and ``B[j]`` differ.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hamming(np.array([[0, 0, 1], [1, 1, 1]]), np.array([[0, 1, 1]]))
+    array([[1],
+           [1]], dtype=int32)
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     A = as_haplotypes(A, "A")
@@ -136,6 +157,26 @@ def nn_distances(A, B=None, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
 
     Use :func:`cross_nn_distances` to get both directions of ``A`` vs ``B`` in one pass.
 
+    Parameters
+    ----------
+    A : array_like of uint8, shape (n_a, n_snps)
+        The haplotypes whose nearest neighbours are sought.
+    B : array_like of uint8, shape (n_b, n_snps), optional
+        Where to look for them; default: the other rows of ``A``.
+    block : int, optional
+        Rows per tile (memory only).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n_a,)
+        Hamming distance of each row of ``A`` to its nearest neighbour.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> nn_distances(np.array([[0, 0, 0], [0, 0, 1], [1, 1, 1]]))
+    array([1, 1, 2])
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     A = as_haplotypes(A, "A", min_rows=2 if B is None else 1)
@@ -151,6 +192,26 @@ def cross_nn_distances(A, B, *, block: int = DEFAULT_BLOCK):
 
     Returns ``(d_ab, d_ba)``: ``d_ab[i] = min_j d(A_i, B_j)`` and ``d_ba[j] = min_i d(A_i, B_j)``
     (row and column minima of ``cdist(A, B, 'cityblock')``), as exact int64 arrays.
+
+    Parameters
+    ----------
+    A, B : array_like of uint8, shapes (n_a, n_snps) and (n_b, n_snps)
+        Two haplotype sets over the same SNPs.
+    block : int, optional
+        Rows per tile (memory only).
+
+    Returns
+    -------
+    d_ab : numpy.ndarray of int64, shape (n_a,)
+        For each row of ``A``, the distance to the nearest row of ``B``.
+    d_ba : numpy.ndarray of int64, shape (n_b,)
+        For each row of ``B``, the distance to the nearest row of ``A``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cross_nn_distances(np.array([[0, 0], [1, 1]]), np.array([[0, 1]]))
+    (array([1, 1]), array([1]))
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -169,6 +230,26 @@ def pairwise_distances(A, B=None, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
 
     For summaries of large sets use :func:`distance_counts` instead (no big array).
 
+    Parameters
+    ----------
+    A : array_like of uint8, shape (n_a, n_snps)
+        Haplotypes (0/1).
+    B : array_like of uint8, shape (n_b, n_snps), optional
+        A second set; without it, the pairs within ``A``.
+    block : int, optional
+        Rows per tile (memory only).
+
+    Returns
+    -------
+    numpy.ndarray of int32
+        ``n_a * (n_a - 1) / 2`` within-set distances, or ``n_a * n_b`` between-set distances.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pairwise_distances(np.array([[0, 0], [0, 1], [1, 1]]))
+    array([1, 2, 1], dtype=int32)
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     D = hamming(A, B, block=block)
@@ -183,6 +264,26 @@ def distance_counts(A, B=None, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
     The same pairs as :func:`pairwise_distances` (within-set: each unordered pair once, self pairs
     excluded; between sets: all pairs), but accumulated tile by tile, so memory stays small.
     Length ``n_snps + 1``.
+
+    Parameters
+    ----------
+    A : array_like of uint8, shape (n_a, n_snps)
+        Haplotypes (0/1); at least 2 rows without ``B``.
+    B : array_like of uint8, shape (n_b, n_snps), optional
+        A second set for between-set pairs.
+    block : int, optional
+        Rows per tile (memory only).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n_snps + 1,)
+        Number of pairs at each distance ``0 .. n_snps``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> distance_counts(np.array([[0, 0], [0, 1], [1, 1]]))
+    array([0, 2, 1])
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -203,8 +304,23 @@ def wasserstein_from_counts(counts_u, counts_v) -> float:
     """1-D Wasserstein (earth mover's) distance between two histograms on the integers 0, 1, 2, ...
 
     Equals ``scipy.stats.wasserstein_distance(u, v)`` on the raw integer samples whose histograms
-    are ``counts_u`` and ``counts_v`` (the sum over k of |F_u(k) - F_v(k)|, unit spacing), without
+    are ``counts_u`` and ``counts_v`` (the sum over k of ``|F_u(k) - F_v(k)|``, unit spacing), without
     ever materialising or sorting the samples.
+
+    Parameters
+    ----------
+    counts_u, counts_v : array_like of float, 1-D
+        Non-negative histograms on ``0, 1, 2, ...`` (lengths may differ), each with a positive sum.
+
+    Returns
+    -------
+    float
+        The Wasserstein-1 distance between the two distributions.
+
+    Examples
+    --------
+    >>> wasserstein_from_counts([1, 0, 0], [0, 0, 1])  # all mass moved by 2
+    2.0
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -230,6 +346,29 @@ def pairwise_w1(real, synthetic, *, kind: str = "within", block: int = DEFAULT_B
 
     Uses exact histograms (:func:`distance_counts`), so it equals ``scipy.stats.wasserstein_distance``
     on the flattened distances.
+
+    Parameters
+    ----------
+    real : array_like of uint8, shape (n_real, n_snps)
+        Real haplotypes, at least 2.
+    synthetic : array_like of uint8, shape (n_syn, n_snps)
+        Artificial haplotypes.
+    kind : {"within", "between"}, optional
+        Which synthetic distances are compared with the within-real ones.
+    block : int, optional
+        Rows per tile (memory only).
+
+    Returns
+    -------
+    float
+        W1 between the two pairwise-distance distributions (0 = the same).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0, 0, 0], [0, 1, 1], [1, 1, 1]])
+    >>> pairwise_w1(X, X)
+    0.0
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

@@ -29,6 +29,22 @@ __all__ = [
 def allele_frequencies(X) -> np.ndarray:
     """Frequency of the "1" allele at each SNP (``X.mean(axis=0)``, float64).
 
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n_haplotypes, n_snps)
+        Haplotypes (0/1) or a :class:`~artgen_lite.data.Haplotypes`.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_snps,)
+        The ALT allele frequency of each column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> allele_frequencies(np.array([[0, 1], [1, 1]]))
+    array([0.5, 1. ])
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     X = as_haplotypes(X, "X")
@@ -48,6 +64,23 @@ def af_correlation(real, synthetic) -> float:
     Needs at least 2 SNPs (a correlation over SNPs; fewer raise ``ValueError``); NaN if either
     frequency vector is constant.
 
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8, shapes (n_real, n_snps) and (n_syn, n_snps)
+        Real and generated haplotypes over the same SNPs.
+
+    Returns
+    -------
+    float
+        Pearson r of the two frequency vectors (NaN if one is constant).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 1, 1], [0, 0, 1]])
+    >>> round(af_correlation(real, real[::-1]), 6)
+    1.0
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     real, synthetic = _pair(real, synthetic, min_snps=2)
@@ -59,6 +92,22 @@ def af_correlation(real, synthetic) -> float:
 
 def af_table(real, synthetic) -> pd.DataFrame:
     """One row per SNP: ``snp`` index, ``af_real``, ``af_synthetic`` and their ``diff``.
+
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices with the same number of SNP columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``snp``, ``af_real``, ``af_synthetic``, ``diff`` (synthetic minus real).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> af_table(np.array([[0, 1], [1, 1]]), np.array([[0, 1]]))["diff"].tolist()
+    [-0.5, 0.0]
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -72,6 +121,18 @@ def af_lowfreq_zoom(real, synthetic, max_af: float = 0.2) -> pd.DataFrame:
 
     The authors' zoom on the rare end of the AF scatter, where generators tend to fail first.
     ``df.attrs['pearson_r']`` holds the Pearson r on these sites (NaN if fewer than 2).
+
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Real and generated haplotypes, the same SNP columns in both.
+    max_af : float, optional
+        Largest real allele frequency kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected rows of :func:`af_table`, with ``attrs['pearson_r']``.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -88,6 +149,18 @@ def af_lowfreq_zoom(real, synthetic, max_af: float = 0.2) -> pd.DataFrame:
 def af_quantiles(real, synthetic, step: float = 0.05) -> pd.DataFrame:
     """Q-Q data: AF quantiles at ``np.arange(0, 1, step)`` for both sets (as the authors' Q-Q plot).
 
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices with the same number of SNP columns.
+    step : float, optional
+        Spacing of the quantile levels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``quantile`` (the level), ``af_real`` and ``af_synthetic``.
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     real, synthetic = _pair(real, synthetic)
@@ -102,6 +175,22 @@ def af_quantiles(real, synthetic, step: float = 0.05) -> pd.DataFrame:
 def fixed_sites(X) -> np.ndarray:
     """Boolean mask of monomorphic sites (all 0 or all 1) in ``X``.
 
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n_haplotypes, n_snps)
+        Haplotypes; rows = haplotypes, columns = SNPs.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_snps,)
+        True where the column holds a single allele.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fixed_sites(np.array([[0, 1, 1], [1, 1, 0]]))
+    array([False,  True, False])
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     X = as_haplotypes(X, "X")
@@ -111,6 +200,22 @@ def fixed_sites(X) -> np.ndarray:
 
 def n_fixed_not_in_real(real, synthetic) -> int:
     """Number of sites fixed in ``synthetic`` but polymorphic in ``real`` (lost diversity).
+
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        The reference (real) set and the set checked for lost sites.
+
+    Returns
+    -------
+    int
+        Count of sites that lost their diversity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> n_fixed_not_in_real(np.array([[0, 1], [1, 1]]), np.array([[0, 1], [0, 1]]))
+    1
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

@@ -63,6 +63,24 @@ def ld_r2(X) -> np.ndarray:
     Equal to ``np.corrcoef(X, rowvar=False) ** 2`` up to rounding (the diagonal is exactly 1 for
     polymorphic sites), computed from allele counts with one matrix product.
 
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n_haplotypes, n_snps)
+        Haplotypes (0/1).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_snps, n_snps)
+        r^2 of every pair of columns; NaN on fixed sites.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ld_r2(np.array([[0, 0, 1], [1, 1, 1], [0, 0, 1]]))
+    array([[ 1.,  1., nan],
+           [ 1.,  1., nan],
+           [nan, nan, nan]])
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     X = as_haplotypes(X, "X", min_rows=2)  # r^2 needs two haplotypes to vary
@@ -96,6 +114,21 @@ def _pair(real, synthetic, min_sites: int = 2):
 def mean_r2(X) -> float:
     """Mean r^2 over all pairs of distinct polymorphic sites (fixed sites dropped).
 
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n_haplotypes, n_snps)
+
+    Returns
+    -------
+    float
+        The mean; NaN with fewer than 2 polymorphic sites.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(mean_r2(np.array([[0, 0, 1], [1, 1, 0], [0, 1, 1]])))
+    0.5
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     X = as_haplotypes(X, "X", min_rows=2, min_snps=2)
@@ -119,6 +152,18 @@ def ld_correlation(real, synthetic, *, include_diagonal: bool = False) -> float:
     authors' ``np.triu_indices`` without ``k=1`` includes it (``include_diagonal=True``), which
     inflates the correlation (0.958 and 0.984). Needs at least two pairs: 3 sites polymorphic in
     both sets (2 with the diagonal); fewer raise ``ValueError``.
+
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices over the same SNPs.
+    include_diagonal : bool, optional
+        Keep the pairs ``(i, i)`` as the authors' code did.
+
+    Returns
+    -------
+    float
+        Pearson r of the two r^2 vectors.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -147,6 +192,20 @@ def ld_binned_by_real(real, synthetic, bins: int = 50, *, include_diagonal: bool
     Returns one row per bin: ``bin_left``, ``bin_right``, ``mean_real``, ``mean_synthetic``,
     ``sem_synthetic`` (standard error, ddof=1 as ``scipy.stats.sem``) and ``n_pairs``; empty bins
     have NaN means. Sites fixed in either set are dropped; pairs i < j (plus the diagonal if asked).
+
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices over the same SNPs.
+    bins : int, optional
+        Number of equal-width bins of real r^2 on ``[0, 1]``.
+    include_diagonal : bool, optional
+        Keep the pairs ``(i, i)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bin, the columns above.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -206,6 +265,24 @@ def ld_decay(X, positions, *, bins="log10", n_bins: int = 50, region_len: float 
 
     Memory is bounded: r^2 is computed in blocks of rows and accumulated per bin.
 
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n_haplotypes, n_snps)
+        Haplotypes of one region.
+    positions : array_like of int, shape (n_snps,)
+        Base-pair positions of the columns.
+    bins : {"log10", "authors"} or array_like, optional
+        How distances are binned (see above).
+    n_bins : int, optional
+        Number of edges of the log-spaced bins.
+    region_len : float, optional
+        Length used for the log-spaced edges.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``bin_left``, ``bin_right``, ``mean_r2``, ``sem``, ``n_pairs``; one row per bin.
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     X = as_haplotypes(X, "X", min_rows=2, min_snps=2)  # a distance needs two SNPs
@@ -258,6 +335,20 @@ def ld_decay_matched(real, synthetic, positions, *, bins="log10", n_bins: int = 
     so the bins do not depend on which sites are dropped.  Returns ``(real_table,
     synthetic_table)``, ready for :func:`ld_decay_gap`.
 
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices over the same SNPs.
+    positions : array_like of int, shape (n_snps,)
+        Base-pair positions of the columns.
+    bins, n_bins, region_len
+        As in :func:`ld_decay`.
+
+    Returns
+    -------
+    real_table, synthetic_table : pandas.DataFrame
+        Two :func:`ld_decay` tables on the same pairs and bins.
+
     Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
     """
     real = as_haplotypes(real, "real", min_rows=2, min_snps=2)
@@ -284,6 +375,27 @@ def ld_decay_gap(real_decay: pd.DataFrame, synthetic_decay: pd.DataFrame, min_pa
     the bins holding at least ``min_pairs`` real pairs and at least one synthetic pair.  Returns
     NaN when no bin qualifies.
 
+    Parameters
+    ----------
+    real_decay, synthetic_decay : pandas.DataFrame
+        :func:`ld_decay` tables with the same bins.
+    min_pairs : int, optional
+        Fewest real pairs a bin needs to count.
+
+    Returns
+    -------
+    float
+        The mean absolute gap in r^2 (NaN if no bin qualifies).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bins = {"bin_left": [1, 10, 100]}
+    >>> real = pd.DataFrame({**bins, "mean_r2": [0.5, 0.2, 0.1], "n_pairs": [10, 10, 0]})
+    >>> syn = pd.DataFrame({**bins, "mean_r2": [0.4, 0.3, 0.9], "n_pairs": [10, 10, 10]})
+    >>> round(ld_decay_gap(real, syn), 3)  # the third bin has no real pairs
+    0.1
+
     Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
     """
     for name, t in (("real_decay", real_decay), ("synthetic_decay", synthetic_decay)):
@@ -308,6 +420,18 @@ def ld_heatmap_data(real, synthetic, *, diff: bool = False) -> np.ndarray:
     The diagonal is NaN. With ``diff=True`` returns the full matrix real r^2 - generated r^2
     instead (plot it on a diverging scale such as RdBu). All sites are kept (NaN where fixed).
 
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices over the same SNPs.
+    diff : bool, optional
+        Return real minus generated r^2 instead of the two triangles.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_snps, n_snps)
+        Lower triangle real, upper generated (or their difference).
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     real = as_haplotypes(real, "real", min_rows=2)
@@ -329,6 +453,24 @@ def ld_score(X, window: int = 10) -> np.ndarray:
 
     A SNP in strong LD with its neighbours has a high score: its allele can be predicted from
     the haplotype around it.  Fixed sites get NaN.
+
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n_haplotypes, n_snps)
+        Haplotypes (0/1).
+    window : int, optional
+        Neighbours on each side.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_snps,)
+        Each SNP's score (NaN on fixed sites).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ld_score(np.array([[0, 0, 1], [1, 1, 0], [0, 0, 1]]), window=1)
+    array([1., 1., 1.])
 
     Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """

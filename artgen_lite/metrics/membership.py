@@ -17,7 +17,7 @@ Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags)
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
+from sklearn.metrics import roc_auc_score
 
 from ._validation import as_haplotypes, as_rng, same_snps
 from .distances import DEFAULT_BLOCK, _nn_cross
@@ -40,20 +40,58 @@ def mia_auc(member_scores, nonmember_scores) -> float:
     """ROC AUC of scores that should be higher for members than for non-members.
 
     The probability that a random member outscores a random non-member, ties counting one half
-    (Mann-Whitney rank formula with average ranks; identical to
-    ``sklearn.metrics.roc_auc_score``). 0.5 = no leakage.
+    (the Mann-Whitney statistic divided by ``n_members * n_nonmembers``), computed by
+    ``sklearn.metrics.roc_auc_score`` with members as the positive class. 0.5 = no leakage.
+
+    Parameters
+    ----------
+    member_scores : array_like of float, shape (n_members,)
+        Scores of the candidates that were in the training set; finite, not empty.
+    nonmember_scores : array_like of float, shape (n_nonmembers,)
+        Scores of the held-out candidates; finite, not empty.
+
+    Returns
+    -------
+    float
+        The AUC in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> from artgen_lite.metrics import mia_auc
+    >>> mia_auc([3.0, 2.0], [1.0, 2.0])  # 3 of 4 pairs won, one tie counts 1/2
+    0.875
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     m = _scores(member_scores, "member_scores")
     u = _scores(nonmember_scores, "nonmember_scores")
-    ranks = rankdata(np.concatenate([m, u]))
-    n1, n0 = len(m), len(u)
-    return float((ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    labels = np.r_[np.ones(len(m), dtype=np.int8), np.zeros(len(u), dtype=np.int8)]
+    return float(roc_auc_score(labels, np.concatenate([m, u])))
 
 
 def blackbox_scores(candidates, synthetic, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
     """Black-box membership score of each candidate: minus its distance to the nearest synthetic row.
+
+    Parameters
+    ----------
+    candidates : array_like of uint8, shape (n_candidates, n_snps)
+        Haplotypes whose membership is questioned (0/1).
+    synthetic : array_like of uint8, shape (n_synthetic, n_snps)
+        The artificial genomes the attacker sees.
+    block : int, optional
+        Candidate rows per distance block (memory bound only; results do not depend on it).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_candidates,)
+        ``-min_j Hamming(candidate, synthetic_j)``: higher = closer = more member-like.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from artgen_lite.metrics import blackbox_scores
+    >>> blackbox_scores(np.array([[0, 0, 1], [1, 1, 1]]), np.array([[0, 0, 1], [0, 0, 0]]))
+    array([-0., -2.])
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -72,6 +110,33 @@ def mia_auc_blackbox(train, test, synthetic, *, n: int | None = None, seed=0,
     replacement with ``numpy.random.default_rng(seed)`` (train first, then test). Every candidate
     is scored by ``-min Hamming distance`` to the *whole* synthetic set. AUC ~0.5 means no
     detectable leakage; compare with the same number for a real-vs-real split.
+
+    Parameters
+    ----------
+    train, test : array_like of uint8, shape (n_train, n_snps) and (n_test, n_snps)
+        The model's training haplotypes (members) and held-out haplotypes (non-members).
+    synthetic : array_like of uint8, shape (n_synthetic, n_snps)
+        The model's artificial genomes.
+    n : int, optional
+        Candidates per side; default the size of the smaller of ``train`` and ``test``.
+    seed : int or numpy.random.Generator, optional
+        Seed of the subsampling.
+    block : int, optional
+        Rows per distance block (memory bound only).
+
+    Returns
+    -------
+    float
+        AUC of the distance attack; near 0.5 when the synthetic set leaks nothing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from artgen_lite.metrics import mia_auc_blackbox
+    >>> rng = np.random.default_rng(0)
+    >>> train, test = rng.integers(0, 2, (2, 20, 30), dtype=np.uint8)
+    >>> mia_auc_blackbox(train, test, synthetic=train.copy())  # copies of training: full leakage
+    1.0
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

@@ -33,6 +33,24 @@ def kmer_frequencies(X, k: int = 8) -> np.ndarray:
     are OR-ed into integer codes (no loop over haplotypes), then ``np.bincount``; rows are taken
     in chunks so memory stays bounded on long sequences.
 
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n_haplotypes, n_snps)
+        Haplotypes (0/1), ``n_snps >= k``.
+    k : int, optional
+        Word length.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (2**k,)
+        Frequencies summing to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kmer_frequencies(np.array([[0, 1, 1]]), k=2)  # words 01 and 11
+    array([0. , 0.5, 0. , 0.5])
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     X = as_haplotypes(X, "X")
@@ -57,6 +75,18 @@ def kmer_frequencies(X, k: int = 8) -> np.ndarray:
 
 def kmer_correlation(real, synthetic, k: int = 8) -> float:
     """Pearson r between the k-mer frequency spectra of real and generated haplotypes (default 8-mers).
+
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices over the same SNPs.
+    k : int, optional
+        Word length.
+
+    Returns
+    -------
+    float
+        Correlation of the two spectra.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -120,6 +150,24 @@ def three_point_correlations(real, synthetic, gaps=DEFAULT_GAPS, n_triplets: int
     Returns one row per triplet and allele combination: ``gap``, ``a``, ``b``, ``c``, ``x``,
     ``y``, ``z``, ``c_real``, ``c_synthetic``. Summarise with :func:`three_point_summary`.
 
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices over the same SNPs.
+    gaps : sequence of int, optional
+        SNPs skipped between the three sites of a triplet.
+    n_triplets : int, optional
+        Most triplets per gap.
+    seed : int, None or numpy.random.Generator, optional
+        Source of the triplet draws.
+    random_triplets : bool, optional
+        Also use random triplets.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns above.
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     real = as_haplotypes(real, "real", min_snps=3)  # a triplet spans 3 SNPs
@@ -144,6 +192,16 @@ def three_point_correlations(real, synthetic, gaps=DEFAULT_GAPS, n_triplets: int
 
 def three_point_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Pearson r between real and generated cumulants per gap, plus an ``"all"`` row.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`three_point_correlations` table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per gap and ``"all"``: ``gap``, ``pearson_r`` and ``n_triplets``.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

@@ -11,6 +11,23 @@ __all__ = ["fc_gan_layer_sizes", "fc_gan_parameter_count", "count_parameters"]
 def fc_gan_layer_sizes(n_snps: int, latent: int = 600) -> dict[str, list[int]]:
     """Layer widths of the 2021 MLP GAN: G latent -> int(n/1.2) -> int(n/1.1) -> n; D n -> n//2 -> n//3 -> 1.
 
+    Parameters
+    ----------
+    n_snps : int
+        Input width ``n``.
+    latent : int, optional
+        Latent size of the generator.
+
+    Returns
+    -------
+    dict
+        ``{"generator": [...], "discriminator": [...]}``, the widths from input to output.
+
+    Examples
+    --------
+    >>> fc_gan_layer_sizes(805)
+    {'generator': [600, 670, 731, 805], 'discriminator': [805, 402, 268, 1]}
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     n = int(n_snps)
@@ -48,6 +65,25 @@ def fc_gan_parameter_count(n_snps: int, latent: int = 600, convention: str = "ke
         know where the slide's number comes from; the authors' Keras code has all the biases, so
         the slide most likely counted the output layers without theirs.
 
+    Parameters
+    ----------
+    n_snps : int
+        Number of SNPs ``n``.
+    latent : int, optional
+        Latent size of the generator.
+    convention : {"keras", "no_output_bias"}, optional
+        Which biases are counted (see above).
+
+    Returns
+    -------
+    dict of str to int
+        Keys ``generator``, ``discriminator``, ``total``.
+
+    Examples
+    --------
+    >>> fc_gan_parameter_count(805)["total"]
+    1914716
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     if convention not in ("keras", "no_output_bias"):
@@ -61,6 +97,24 @@ def fc_gan_parameter_count(n_snps: int, latent: int = 600, convention: str = "ke
 
 def count_parameters(module, trainable_only: bool = True) -> int:
     """Number of parameters of a ``torch.nn.Module`` (only those with ``requires_grad`` by default).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Any torch model.
+    trainable_only : bool, optional
+        Count only the parameters that require gradients.
+
+    Returns
+    -------
+    int
+        How many numbers the module learns.
+
+    Examples
+    --------
+    >>> import torch
+    >>> count_parameters(torch.nn.Linear(3, 2))
+    8
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

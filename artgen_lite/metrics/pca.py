@@ -71,6 +71,18 @@ def coupled_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
     Returns a DataFrame with a ``source`` column (``"real"``/``"synthetic"``) and ``PC1`` ...
     ``PC{n_components}``; ``df.attrs['explained_variance_ratio']`` holds the variance ratios.
 
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices over the same SNPs.
+    n_components : int, optional
+        Principal components kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per haplotype, real rows first.
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     real, synthetic = _pair(real, synthetic, n_components, coupled=True)
@@ -84,6 +96,20 @@ def pca_w1(real, synthetic, components=(1, 2), n_components: int = 6) -> dict[st
     """1-D Wasserstein distance between real and generated scores on coupled-PCA components.
 
     Returns ``{"pc1": w, "pc2": w}`` for the default ``components=(1, 2)`` (1-based).
+
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices over the same SNPs.
+    components : sequence of int, optional
+        1-based components compared.
+    n_components : int, optional
+        Components of the coupled PCA.
+
+    Returns
+    -------
+    dict of str to float
+        ``{'pc1': w1, 'pc2': w2}`` for the default components.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -101,6 +127,18 @@ def project_on_real_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
     """PCA fitted on the real haplotypes only, with the generated ones projected into it.
 
     Same layout as :func:`coupled_pca`.
+
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8
+        Haplotype matrices over the same SNPs; the PCA is fitted on ``real``.
+    n_components : int, optional
+        Principal components kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`coupled_pca`, with PCs fitted on ``real`` alone.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

@@ -10,7 +10,7 @@ and S the synthetic set, both of size n, and d the Hamming (= city-block) distan
 
 Privacy loss = AATS(reference = held-out test set) - AATS(reference = training set).
 
-The authors only printed a warning when |T| != |S|. Here unequal sizes are an error: nearest-
+The authors only printed a warning when ``|T| != |S|``. Here unequal sizes are an error: nearest-
 neighbour distances shrink as a set grows, so AATS on unequal sets is biased. Use
 :func:`subsample` (seeded, without replacement) to bring the sets to a common size.
 
@@ -54,6 +54,28 @@ def subsample(X, n: int, seed=0, *, name: str = "X") -> np.ndarray:
     ``seed`` is an int (``numpy.random.default_rng(seed)``), ``None`` or a ``Generator``.
     Returns ``X`` unchanged (as uint8) when ``n == len(X)``.
 
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n_rows, n_snps)
+        Haplotypes (0/1).
+    n : int
+        Rows to keep, ``1 <= n <= n_rows``.
+    seed : int, None or numpy.random.Generator, optional
+        Source of the draw.
+    name : str, optional
+        Name of ``X`` in error messages.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n, n_snps)
+        The kept rows, in their original order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> subsample(np.eye(4, dtype=np.uint8), 2, seed=0).shape
+    (2, 4)
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     X = as_haplotypes(X, name)
@@ -71,6 +93,28 @@ def subsample_to_common_size(*sets, n: int | None = None, seed=0, names=None) ->
 
     One ``numpy.random.default_rng(seed)`` stream is used for the sets in the order given, so the
     result is reproducible. Sets already of size ``n`` are returned untouched.
+
+    Parameters
+    ----------
+    *sets : array_like of uint8
+        Haplotype matrices (any numbers of rows, same SNPs not required).
+    n : int, optional
+        The common size; default the smallest set's.
+    seed : int, None or numpy.random.Generator, optional
+        Source of the draws.
+    names : sequence of str, optional
+        Names of the sets in error messages.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The sets, each with ``n`` rows, in the order given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [s.shape[0] for s in subsample_to_common_size(np.zeros((5, 3)), np.ones((3, 3)))]
+    [3, 3]
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -93,6 +137,19 @@ def yelmen_subsample(X, nsub: int = 5000, seed: int = 3) -> np.ndarray:
     ``RandomState(seed)``, the same stream as ``np.random.seed(seed)``, without touching the
     global state.
 
+    Parameters
+    ----------
+    X : array_like of uint8, shape (n_rows, n_snps)
+        Haplotypes (0/1).
+    nsub : int, optional
+        Rows kept; a set with at most ``nsub`` rows is returned whole.
+    seed : int, optional
+        Seed of the ``RandomState``, 3 as in the authors' scripts.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (min(n_rows, nsub), n_snps)
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     X = as_haplotypes(X, "X")
@@ -106,6 +163,24 @@ def yelmen_subsample(X, nsub: int = 5000, seed: int = 3) -> np.ndarray:
 
 def aats_from_distances(dTT, dSS, dTS, dST) -> AATSResult:
     """AATS from the four nearest-neighbour distance vectors (strict ``>``, as the authors).
+
+    Parameters
+    ----------
+    dTT, dSS : array_like of int, shape (n,)
+        Each real (resp. synthetic) row's distance to its nearest other row of the same set.
+    dTS, dST : array_like of int, shape (n,)
+        Each real row's distance to the nearest synthetic row, and each synthetic row's to the
+        nearest real row.
+
+    Returns
+    -------
+    AATSResult
+        ``(aats, aa_truth, aa_syn)`` as floats.
+
+    Examples
+    --------
+    >>> aats_from_distances([1, 1], [1, 1], [2, 0], [2, 2])
+    AATSResult(aats=0.75, aa_truth=0.5, aa_syn=1.0)
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -131,6 +206,18 @@ def nn_distance_table(real, synthetic, *, block: int = DEFAULT_BLOCK) -> dict[st
     Same definitions as in the module docstring (the authors' MINDIST table). Sets must have the
     same size; ``pandas.DataFrame(result)`` gives a table with one row per haplotype index.
 
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8, shape (n, n_snps)
+        Two sets of the same size.
+    block : int, optional
+        Rows per distance tile (memory only).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray of int64
+        Keys ``dTT``, ``dSS``, ``dTS``, ``dST``, each of length ``n``.
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     T, S = _check_pair(real, synthetic)
@@ -146,6 +233,25 @@ def aats(real, synthetic, *, block: int = DEFAULT_BLOCK) -> AATSResult:
     ties count as misclassified), but computed with BLAS in a fraction of the time.
     The two sets must have the same number of haplotypes (``ValueError`` otherwise; see
     :func:`subsample`).
+
+    Parameters
+    ----------
+    real, synthetic : array_like of uint8, shape (n, n_snps)
+        Real (``T``) and synthetic (``S``) haplotypes, the same number of each.
+    block : int, optional
+        Rows per distance tile (memory only).
+
+    Returns
+    -------
+    AATSResult
+        ``aats`` = (``aa_truth`` + ``aa_syn``) / 2; 0.5 is ideal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 0, 0], [1, 1, 1, 1]], dtype=np.uint8)
+    >>> aats(real, real.copy()).aats  # exact copies: every nearest neighbour is in the other set
+    0.0
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -173,6 +279,22 @@ def privacy_loss(train, test, synthetic, *, n: int | None = None, seed=0, block:
     (default seed 0), drawn in the order train, test, synthetic; sets already of size ``n`` are
     used as they are. Note that subsampling the training set dilutes memorisation: a model that
     copies training haplotypes is only caught for the copied rows that land in the subsample.
+
+    Parameters
+    ----------
+    train, test, synthetic : array_like of uint8
+        Training haplotypes, held-out haplotypes and the model's samples, over the same SNPs.
+    n : int, optional
+        Common size of the three sets; default the smallest.
+    seed : int, None or numpy.random.Generator, optional
+        Source of the subsampling.
+    block : int, optional
+        Rows per distance tile (memory only).
+
+    Returns
+    -------
+    float
+        ``AATS_test - AATS_train``; near 0 for a model that does not memorise.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -211,6 +333,24 @@ def exact_copies(train, synthetic) -> int:
     Rows are compared exactly (bit-packed and hashed; no distance matrix). Duplicated synthetic
     rows are each counted.
 
+    Parameters
+    ----------
+    train : array_like of uint8, shape (n_train, n_snps)
+        The haplotypes a copy would come from.
+    synthetic : array_like of uint8, shape (n_syn, n_snps)
+        The rows checked.
+
+    Returns
+    -------
+    int
+        How many synthetic rows copy a training row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> exact_copies(np.array([[0, 1], [1, 1]]), np.array([[1, 1], [0, 0], [1, 1]]))
+    2
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     train = as_haplotypes(train, "train")
@@ -224,6 +364,16 @@ def exact_copy_rate(train, synthetic) -> float:
 
     Apply it to (train, test) to get the baseline rate at which *real* unseen haplotypes repeat a
     training one; on short or low-diversity regions that rate is far from zero.
+
+    Parameters
+    ----------
+    train, synthetic : array_like of uint8
+        As in :func:`exact_copies`.
+
+    Returns
+    -------
+    float
+        ``exact_copies(train, synthetic) / len(synthetic)``.
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

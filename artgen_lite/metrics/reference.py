@@ -15,14 +15,42 @@ __all__ = ["nn_self_cdist", "aats_cdist"]
 
 
 def nn_self_cdist(A) -> np.ndarray:
-    """Distance from each row of ``A`` to its nearest other row (cityblock = Hamming on 0/1)."""
+    """Distance from each row of ``A`` to its nearest other row (cityblock = Hamming on 0/1).
+
+    Parameters
+    ----------
+    A : array_like of uint8, shape (n, n_snps)
+        0/1 haplotypes, at least 2 rows.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n,)
+        Each row's distance to its nearest other row.
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags), as the oracle
+    of :func:`artgen_lite.metrics.distances.nn_distances`.
+    """
     d = cdist(A, A, "cityblock")
     np.fill_diagonal(d, np.inf)
     return d.min(axis=1)
 
 
 def aats_cdist(T, S) -> tuple[float, float, float]:
-    """The authors' ``computeAAandDist``: ``(aats, aa_truth, aa_syn)`` from three cdist matrices."""
+    """The authors' ``computeAAandDist``: ``(aats, aa_truth, aa_syn)`` from three cdist matrices.
+
+    Parameters
+    ----------
+    T, S : array_like of uint8, shape (n, n_snps)
+        Real and synthetic haplotypes.
+
+    Returns
+    -------
+    tuple of float
+        ``(aats, aa_truth, aa_syn)``.
+
+    Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags), as the oracle
+    of :func:`artgen_lite.metrics.privacy.aats`.
+    """
     dTT = nn_self_cdist(T)
     d = cdist(S, T, "cityblock")
     dST, dTS = d.min(axis=1), d.min(axis=0)

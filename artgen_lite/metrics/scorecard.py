@@ -72,6 +72,30 @@ def scorecard(train, test, synthetic, name: str | None = None, seed=0, *, n_eval
     * ``kmer_r``: Pearson r of k-mer (default 8-mer) frequency spectra.
     * ``three_point_r``: Pearson r of connected 3-point cumulants over the authors' SNP gaps.
 
+    Parameters
+    ----------
+    train : array_like of uint8, shape (n_train, n_snps)
+        The model's training haplotypes.
+    test : array_like of uint8, shape (n_test, n_snps)
+        Held-out real haplotypes.
+    synthetic : array_like of uint8, shape (n_syn, n_snps)
+        The model's samples.
+    name : str, optional
+        Index of the row (the model's name).
+    seed : int, None or numpy.random.Generator, optional
+        Source of every subsample.
+    n_eval : int, optional
+        Common size of the nearest-neighbour subsamples.
+    k : int, optional
+        Word length of the k-mer spectra.
+    block : int, optional
+        Rows per distance tile (memory only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row, the columns :data:`SCORECARD_COLUMNS` listed above.
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     train, test, synthetic, parts, n_common = _checked_privacy_parts(train, test, synthetic, n_eval, seed, block)

@@ -41,6 +41,26 @@ def forward_match_lengths(train, X, *, block: int = 512) -> np.ndarray:
     longest shared run of ``X[b]`` is ``L[b].max()`` (:func:`longest_shared_run`); the greedy
     tiling of :class:`artgen_lite.models.HaplotypeMosaic` walks ``t -> t + L[b, t]``.
 
+    Parameters
+    ----------
+    train : array_like of uint8, shape (n_train, n_snps)
+        Training haplotypes.
+    X : array_like of uint8, shape (n, n_snps)
+        Haplotypes whose runs are measured.
+    block : int, optional
+        Training rows compared at a time (memory only).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n, n_snps)
+        Length of the run starting at each SNP.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> forward_match_lengths(np.array([[0, 0, 1], [1, 1, 1]]), np.array([[0, 1, 1]]))
+    array([[1, 2, 1]])
+
     Explained in the chapter 'Beyond the lecture' (notebooks/14_beyond_the_lecture).
     """
     train = as_haplotypes(train, "train")
@@ -69,6 +89,26 @@ def longest_shared_run(train, X, *, block: int = 512) -> np.ndarray:
 
     See the module docstring for the definition and the vectorised backward scan.
 
+    Parameters
+    ----------
+    train : array_like of uint8, shape (n_train, n_snps)
+        Training haplotypes.
+    X : array_like of uint8, shape (n, n_snps)
+        Haplotypes whose runs are measured (synthetic, or held-out real).
+    block : int, optional
+        Training rows compared at a time (memory only).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n,)
+        Longest run of each row of ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> longest_shared_run(np.array([[0, 0, 1], [1, 1, 1]]), np.array([[0, 1, 1], [1, 1, 1]]))
+    array([2, 3])
+
     Explained in the chapter 'Beyond the lecture' (notebooks/14_beyond_the_lecture).
     """
     return forward_match_lengths(train, X, block=block).max(1)
@@ -80,6 +120,20 @@ def shared_run_summary(train, X, *, block: int = 512) -> dict[str, float]:
 
     Report it for a synthetic set next to the same summary of a held-out *real* sample: the
     real one is the yardstick.
+
+    Parameters
+    ----------
+    train : array_like of uint8, shape (n_train, n_snps)
+        Training haplotypes.
+    X : array_like of uint8, shape (n, n_snps)
+        The set summarised.
+    block : int, optional
+        Training rows compared at a time (memory only).
+
+    Returns
+    -------
+    dict of str to float
+        Keys ``median``, ``p95``, ``median_frac``, ``p95_frac``.
 
     Explained in the chapter 'Beyond the lecture' (notebooks/14_beyond_the_lecture).
     """

@@ -118,3 +118,15 @@ def test_plotting_code_is_behind_a_toggle():
     html = (SITE / CHAPTER).read_text()
     assert "tag_hide-input" in html, "no cell of the chapter hides its input behind a toggle"
     assert "Outside the course repository" not in html, "the install cell's code shows on the page"
+
+
+def test_api_page_links_its_entries_to_the_chapters_and_back():
+    """The API reference documents the package (autodoc ran), every entry's chapter link points at a
+    built chapter page, and the glossary links back to the API page."""
+    html = (SITE / "api.html").read_text()
+    assert 'id="artgen_lite.metrics.privacy.aats"' in html, "autodoc did not document artgen_lite.metrics.privacy.aats"
+    links = re.findall(r'Explained in: <a class="reference internal" href="(chapters/[0-9]{2}_[a-z_]+\.html)', html)
+    assert len(links) >= 200, f"only {len(links)} API entries link to a chapter"
+    for href in set(links):
+        assert (SITE / href).exists(), f"the API page links to {href}, which was not built"
+    assert 'href="api.html' in (SITE / "glossary.html").read_text(), "the glossary does not link to the API page"
