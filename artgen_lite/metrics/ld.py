@@ -349,7 +349,7 @@ def ld_decay_matched(real, synthetic, positions, *, bins="log10", n_bins: int = 
     real_table, synthetic_table : pandas.DataFrame
         Two :func:`ld_decay` tables on the same pairs and bins.
 
-    Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
+    Explained in the chapter 'Judging artificial genomes of long regions' (notebooks/06_long_regions_judging).
     """
     real = as_haplotypes(real, "real", min_rows=2, min_snps=2)
     synthetic = as_haplotypes(synthetic, "synthetic", min_rows=2, min_snps=2)
@@ -396,7 +396,7 @@ def ld_decay_gap(real_decay: pd.DataFrame, synthetic_decay: pd.DataFrame, min_pa
     >>> round(ld_decay_gap(real, syn), 3)  # the third bin has no real pairs
     0.1
 
-    Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
+    Explained in the chapter 'Judging artificial genomes of long regions' (notebooks/06_long_regions_judging).
     """
     for name, t in (("real_decay", real_decay), ("synthetic_decay", synthetic_decay)):
         if not isinstance(t, pd.DataFrame) or not {"bin_left", "mean_r2", "n_pairs"} <= set(t.columns):

@@ -44,7 +44,8 @@ SCALES = ("smoke", "course", "paper")
 
 
 def check_haplotypes(X: Any, name: str = "X", n_snps: int | None = None) -> np.ndarray:
-    """Check that ``X`` is a 2-D 0/1 haplotype matrix and return it as a ``uint8`` array.
+    """Check that ``X`` is a 2-D 0/1 haplotype matrix and return it as a ``uint8`` array (chapter 04
+    trains the first model on such a matrix).
 
     The package's one rule (:func:`artgen_lite.validation.check_haplotypes`): values exactly 0
     and 1 whatever the dtype (bool, any integer, floats 0.0/1.0), at least one haplotype and one
@@ -130,7 +131,8 @@ def _to_cpu(obj: Any) -> Any:
 
 
 class GenerativeModel:
-    """Base class: the common ``fit`` / ``sample`` / ``save`` / ``load`` face.
+    """Base class: the common ``fit`` / ``sample`` / ``save`` / ``load`` face (chapter 04 builds the
+    first model on it; chapter 13 uses it on your own data).
 
     Subclasses take their settings as keyword arguments of ``__init__`` (stored as attributes
     of the same name, ``device`` among them) and implement ``_build(n_snps)``,
