@@ -25,10 +25,11 @@ PAGE = ROOT / "book" / "api.md"
 PARTS = [
     ("The package", ["artgen_lite", "artgen_lite.scales"]),
     ("Data: haplotypes, files, checks", ["artgen_lite.data", "artgen_lite.vcf", "artgen_lite.registry",
-                                         "artgen_lite.validation", "artgen_lite.atomic"]),
+                                         "artgen_lite.rdata_sources", "artgen_lite.validation",
+                                         "artgen_lite.atomic"]),
     ("Hidden Markov models", ["artgen_lite.hmm"]),
     ("Judging artificial genomes: metrics", ["artgen_lite.metrics"]),
-    ("Generative models of haplotypes", ["artgen_lite.models"]),
+    ("Generative models of haplotypes", ["artgen_lite.models", "artgen_lite.long_regions"]),
     ("DNA: sequences, design, language models", ["artgen_lite.dna"]),
     ("Applications", ["artgen_lite.imputation", "artgen_lite.selection", "artgen_lite.gwas",
                       "artgen_lite.demography_inference", "artgen_lite.demography_discriminator"]),
