@@ -8,6 +8,7 @@ import torch
 
 from artgen_lite.models import GenerativeModel, HaplotypeDiffusion
 from artgen_lite.models.diffusion import _mask_prob
+from founders import founder_copies
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -16,10 +17,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 @pytest.fixture(scope="module")
 def haps() -> np.ndarray:
     """Two founders' copies with 3 % noise: strong LD, allele frequencies far from 0.5."""
-    rng = np.random.default_rng(0)
-    founders = rng.random((2, 30)) < 0.3
-    X = founders[rng.integers(0, 2, 240)]
-    return (X ^ (rng.random(X.shape) < 0.03)).astype(np.uint8)
+    return founder_copies(240, 30, 2, 0.3)
 
 
 def tiny(**kw) -> HaplotypeDiffusion:

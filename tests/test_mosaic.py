@@ -9,15 +9,13 @@ import torch
 from artgen_lite import imputation
 from artgen_lite.models import GenerativeModel, HaplotypeMosaic
 from artgen_lite.models.mosaic import minimal_mosaic_segments, nearest_panel_neighbours
+from founders import founder_copies
 
 
 @pytest.fixture(scope="module")
 def panel() -> np.ndarray:
     """Haplotypes copied from 6 founders with 3 % of alleles flipped."""
-    rng = np.random.default_rng(0)
-    founders = rng.random((6, 50)) < 0.4
-    X = founders[rng.integers(0, 6, 120)]
-    return (X ^ (rng.random(X.shape) < 0.03)).astype(np.uint8)
+    return founder_copies(120, 50, 6, 0.4)
 
 
 def test_contract_shape_seed_and_save_load(panel, tmp_path):
