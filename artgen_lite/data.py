@@ -586,6 +586,8 @@ def _check_token(value, what: str) -> str:
             f"{what} {s!r} contains whitespace ({bad!r}); .hapt fields are separated by whitespace, so it "
             "would not read back. Replace it, e.g. with '_'"
         )
+    if "\x00" in s:  # numpy's string arrays drop NUL at the end of a string: it would not read back
+        raise ValueError(f"{what} {s!r} contains the NUL character, which would not read back")
     try:
         s.encode("utf-8")
     except UnicodeEncodeError as exc:
