@@ -24,11 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from .scales import SCALES
+
 __all__ = ["main", "build_model", "MODELS", "save_cli_model", "load_cli_model"]
 
 MODELS = ("rbm", "gan", "vae", "crbm", "convwgan", "pcagan")
-SCALES = ("smoke", "course", "paper")
 CLI_FORMAT = "artgen_lite.cli/1"
+
 
 class UserError(Exception):
     """An error in what the user asked for: printed as one line, exit code 1.

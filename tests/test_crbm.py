@@ -98,7 +98,7 @@ def test_clamped_gibbs_keeps_pinned_units_and_conditions_on_them():
     gen = torch.Generator().manual_seed(0)
     pinned = (torch.rand(400, 1, generator=gen) < 0.5).float()
     v0 = torch.cat([pinned, 1 - pinned], dim=1)  # free unit starts at the wrong value
-    v = rbm._gibbs(v0, 3, gen, n_clamped=1)
+    v = rbm.gibbs(v0, 3, gen, n_clamped=1)
     assert torch.equal(v[:, :1], pinned), "pinned units never change"
     assert (v[:, 1] == pinned[:, 0]).float().mean() > 0.99, "free unit follows the pinned one"
 

@@ -123,3 +123,54 @@ def test_a_model_file_naming_a_foreign_module_is_refused(tmp_path, monkeypatch):
 
     with pytest.raises(ValueError, match="not part of artgen_lite"):
         base._find_subclass("RBM", "os")
+
+
+# ---------------------------------------------------------------- settings (models/settings.py)
+def _settings_classes():
+    from artgen_lite.dna.design import DNAWGAN
+    from artgen_lite.dna.lm_models import ConvLM, KmerTransformerLM
+
+    return list(FAST) + [DNAWGAN, ConvLM, KmerTransformerLM]
+
+
+@pytest.mark.parametrize("cls", _settings_classes(), ids=lambda c: c.__name__)
+def test_settings_are_read_from_the_signature(cls):
+    import inspect
+
+    sig = inspect.signature(cls)
+    assert all(p.kind is p.KEYWORD_ONLY for p in sig.parameters.values()), "settings are keyword-only"
+    model = cls()
+    params = model.get_params()
+    # every setting of the signature, with its default; nothing hidden behind **kwargs
+    assert list(params) == list(sig.parameters)
+    assert {k: v for k, v in params.items()} == {k: p.default for k, p in sig.parameters.items()}
+    assert {"seed", "device"} <= set(params)
+    rebuilt = cls(**params)
+    assert repr(rebuilt) == repr(model)
+    # set_params checks as the constructor does and names an unknown setting
+    assert model.set_params(seed=7).seed == 7
+    with pytest.raises(ValueError, match="no setting.*'colour'"):
+        model.set_params(colour="red")
+    with pytest.raises(TypeError, match="seed"):
+        cls(seed=1.5)
+
+
+def test_shared_settings_keep_each_class_default():
+    import inspect
+
+    # validation_fraction: 0.1 where fit picks a checkpoint, 0.0 where there is nothing to pick
+    assert inspect.signature(RBM).parameters["validation_fraction"].default == 0.1
+    assert inspect.signature(HaplotypeMosaic).parameters["validation_fraction"].default == 0.0
+    assert HaplotypeMosaic().validation_fraction == 0.0 and RBM().validation_fraction == 0.1
+    assert HaplotypeDiffusion().n_checkpoints == inspect.signature(HaplotypeDiffusion).parameters["n_checkpoints"].default == 10
+    # models without a checkpoint choice do not take the setting at all
+    assert "validation_fraction" not in inspect.signature(CRBM).parameters
+    with pytest.raises(TypeError, match="validation_fraction"):
+        CRBM(validation_fraction=0.1)
+    with pytest.raises(TypeError, match=r"RBM\(\) got unexpected keyword argument\(s\) \['colour'\]"):
+        RBM(colour="red")
+
+
+def test_set_params_refuses_a_trained_model(fitted):
+    with pytest.raises(RuntimeError, match="is trained"):
+        fitted.set_params(seed=3)

@@ -176,3 +176,22 @@ def test_input_validation(fitted, haps, tmp_path):
     rbm_file = RBM(n_hidden=4, epochs=1).fit(haps, progress=False).save(tmp_path / "rbm.pt")
     with pytest.raises(ValueError, match="holds a"):
         VAE.load(rbm_file)
+
+
+def test_learning_rate_halves_after_a_quarter_of_patience_without_improvement(haps):
+    """The plateau rule (popvae's): after ``patience // 4`` epochs without the monitored loss
+    improving by 1e-4, the rate halves and the count restarts (torch's ReduceLROnPlateau does it;
+    this recomputes the rule from the logged losses, so a change of library cannot change it)."""
+    model = tiny(epochs=40, patience=8, lr=2e-2, validation_fraction=0.0).fit(haps, progress=False)
+    hist = model.history_frame()
+    plateau, lr, best, bad, expected = 8 // 4, 2e-2, np.inf, 0, []
+    for loss in hist["val_loss"]:
+        expected.append(lr)
+        if loss < best - 1e-4:
+            best, bad = loss, 0
+        else:
+            bad += 1
+            if bad >= plateau:
+                lr, bad = lr * 0.5, 0
+    assert hist["lr"].tolist() == expected
+    assert min(expected) < 2e-2, "the run should reach a plateau at least once"

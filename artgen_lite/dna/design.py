@@ -122,8 +122,6 @@ class DNAWGAN(GenerativeModel):
     Explained in chapter 08 (notebooks/08_designing_dna).
     """
 
-    _hyperparameters = ("iterations", "latent_dim", "channels", "blocks", "kernel_size", "res_scale",
-                        "n_critic", "gp_weight", "lr", "batch_size", "log_every", "seed", "device")
     _presets = {
         "smoke": dict(iterations=20, latent_dim=16, channels=8, blocks=1, log_every=10),
         # Killoran et al. 2017 (co9olguy/Generating-and-designing-DNA, resnet model)
@@ -135,7 +133,7 @@ class DNAWGAN(GenerativeModel):
                  kernel_size: int = 5, res_scale: float = 0.3, n_critic: int = 5, gp_weight: float = 10.0,
                  lr: float = 1e-3, batch_size: int = 64, log_every: int = 50, seed: int = 0,
                  device: str = "auto") -> None:
-        super().__init__(device=device)
+        super().__init__(seed=seed, device=device)
         for nm in ("iterations", "latent_dim", "channels", "kernel_size", "n_critic", "batch_size", "log_every"):
             setattr(self, nm, _check_positive_int(locals()[nm], nm))
         if isinstance(blocks, bool) or not isinstance(blocks, (int, np.integer)) or blocks < 0:
@@ -148,7 +146,6 @@ class DNAWGAN(GenerativeModel):
         if not gp_weight >= 0:
             raise ValueError(f"gp_weight must be non-negative; got {gp_weight!r}")
         self.blocks, self.res_scale, self.gp_weight, self.lr = int(blocks), float(res_scale), float(gp_weight), float(lr)
-        self.seed = int(seed)
         self.generator: _Generator | None = None
         self.critic: _Critic | None = None
 

@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from ..models.base import _check_positive_int
+from ..validation import check_positive_int
 from .alphabet import one_hot
 from .design import _glorot
 
@@ -56,11 +56,11 @@ class CNNPredictor:
 
     def __init__(self, *, filters: int = 32, width: int = 15, hidden: int = 64, epochs: int = 5,
                  lr: float = 2e-3, batch_size: int = 64, seed: int = 0) -> None:
-        self.filters = _check_positive_int(filters, "filters")
-        self.width = _check_positive_int(width, "width")
-        self.hidden = _check_positive_int(hidden, "hidden")
-        self.epochs = _check_positive_int(epochs, "epochs")
-        self.batch_size = _check_positive_int(batch_size, "batch_size")
+        self.filters = check_positive_int(filters, "filters")
+        self.width = check_positive_int(width, "width")
+        self.hidden = check_positive_int(hidden, "hidden")
+        self.epochs = check_positive_int(epochs, "epochs")
+        self.batch_size = check_positive_int(batch_size, "batch_size")
         if not lr > 0:
             raise ValueError(f"lr must be positive; got {lr!r}")
         self.lr, self.seed = float(lr), int(seed)

@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from ..models.base import _check_positive_int
+from ..validation import check_positive_int
 from .alphabet import decode, one_hot
 from .design import DNAWGAN
 from .design_predictor import CNNPredictor
@@ -51,8 +51,8 @@ def _run_design(make_x: Callable[[], torch.Tensor], param: torch.Tensor, predict
                 record_every: int, true_property: Callable | None, progress: bool, desc: str) -> DesignResult:
     if predictor.net is None:
         raise RuntimeError("the predictor is not trained yet: call predictor.fit(X, y) first")
-    steps = _check_positive_int(steps, "steps")
-    record_every = _check_positive_int(record_every, "record_every")
+    steps = check_positive_int(steps, "steps")
+    record_every = check_positive_int(record_every, "record_every")
     if not lr > 0:
         raise ValueError(f"lr must be positive; got {lr!r}")
     net = predictor.net
@@ -110,7 +110,7 @@ def design_latent(gan: DNAWGAN, predictor: CNNPredictor, n: int = 64, *, steps: 
     gan._require_fitted()
     gen = torch.Generator().manual_seed(int(seed))
     if z0 is None:
-        z0 = torch.randn(_check_positive_int(n, "n"), gan.latent_dim, generator=gen)
+        z0 = torch.randn(check_positive_int(n, "n"), gan.latent_dim, generator=gen)
     z = z0.detach().clone().float().requires_grad_(True)
     gan.generator.requires_grad_(False)
     try:

@@ -45,7 +45,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from ..models.base import make_preset
+from ..models.settings import Settings
 from ..models.device import check_device, resolve_device
 from ..models.model_file import read_model_file, write_model_file
 from ._checks import check_fraction, check_int
@@ -61,19 +61,11 @@ __all__ = ["ConvLM", "KmerTransformerLM"]
 _FORMAT = "artgen_lite.dna_lm/1"
 
 
-class _MaskedLM:
-    """Training loop, evaluation, embeddings and persistence shared by the two networks."""
+class _MaskedLM(Settings):
+    """Training loop, evaluation, embeddings and persistence shared by the two networks (their
+    settings: :class:`artgen_lite.models.settings.Settings`, as every model of the book)."""
 
-    _hyperparameters: ClassVar[tuple[str, ...]] = ()
-    _presets: ClassVar[dict[str, dict]] = {}
     name: ClassVar[str] = "MLM"
-
-    @classmethod
-    def preset(cls, scale: str = "course", **overrides):
-        """An untrained model with the settings of ``scale``: ``"smoke"`` (seconds),
-        ``"course"`` (the defaults) or ``"paper"`` (the paper's, see the class docstring);
-        ``overrides`` win. An unknown scale is a ValueError naming it. Chapter 09."""
-        return make_preset(cls, scale, overrides)
 
     @property
     def _dev(self) -> torch.device:
@@ -99,11 +91,9 @@ class _MaskedLM:
         self.net: nn.Module | None = None
         self.history: list[dict] = []
 
-    def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in self._hyperparameters}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+    @property
+    def is_fitted(self) -> bool:
+        return self.net is not None
 
     def _require_fitted(self):
         if self.net is None:
@@ -300,9 +290,6 @@ class ConvLM(_MaskedLM):
     """
 
     name = "GPN-like CNN"
-    _hyperparameters = ("hidden", "n_layers", "kernel_first", "kernel", "dilation_cycle",
-                        "window", "mask_rate", "repeat_weight", "steps", "batch_size", "lr",
-                        "weight_decay", "warmup", "log_every", "seed", "device")
     _presets = {
         "smoke": dict(hidden=16, n_layers=2, steps=20, log_every=10),
         # GPN (Benegas et al. 2023): 512 channels, 25 layers, dilation cycle 8, lr 1e-3, 120,000 steps
@@ -380,9 +367,6 @@ class KmerTransformerLM(_MaskedLM):
     """
 
     name = "DNABERT-like transformer"
-    _hyperparameters = ("k", "hidden", "n_layers", "n_heads", "ffn", "window", "mask_rate",
-                        "repeat_weight", "steps", "batch_size", "lr", "weight_decay", "warmup",
-                        "log_every", "seed", "max_offset", "device")
     _presets = {
         "smoke": dict(hidden=16, n_layers=1, n_heads=2, ffn=32, steps=20, log_every=10),
         # DNABERT-6 (Ji et al. 2021): k 6, 768 hidden, 12 layers and heads, ffn 3072, 512 tokens, lr 4e-4

@@ -27,7 +27,7 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import torch
@@ -36,11 +36,10 @@ from .. import validation as _validation
 from .checkpoint import ValidationMonitor, split_validation
 from .device import check_device, resolve_device
 from .model_file import ModelFileError, read_model_file, write_model_file
+from .settings import SCALES, SHARED_SETTINGS, Settings, shared_defaults
 
-__all__ = ["GenerativeModel", "SCALES", "check_haplotypes"]
+__all__ = ["GenerativeModel", "check_haplotypes", "network_parameters"]
 
-#: the scales of :meth:`GenerativeModel.preset`: ``course`` is every class's defaults
-SCALES = ("smoke", "course", "paper")
 
 
 def check_haplotypes(X: Any, name: str = "X", n_snps: int | None = None) -> np.ndarray:
@@ -104,21 +103,6 @@ def _find_subclass(name: str, module: str | None = None) -> type:
     raise ValueError(f"unknown model class {name!r} in the saved file")
 
 
-def make_preset(cls: type, scale: str, overrides: dict[str, Any]):
-    """``cls(**settings)`` for ``scale``: ``cls._presets[scale]`` updated by ``overrides`` (they win);
-    ``"course"`` is the class defaults. An unknown scale is a ValueError naming it (chapter 04)."""
-    presets = getattr(cls, "_presets", {})
-    if scale == "course":
-        settings: dict[str, Any] = {}
-    elif isinstance(scale, str) and scale in presets:
-        settings = dict(presets[scale])
-    else:
-        known = ", ".join(repr(s) for s in SCALES if s == "course" or s in presets)
-        raise ValueError(f"scale must be one of {known}; got {scale!r}")
-    settings.update(overrides)
-    return cls(**settings)
-
-
 def _to_cpu(obj: Any) -> Any:
     """``obj`` with every tensor in it (through dicts, lists, tuples) moved to the CPU."""
     if isinstance(obj, torch.Tensor):
@@ -130,12 +114,34 @@ def _to_cpu(obj: Any) -> Any:
     return obj
 
 
-class GenerativeModel:
+class network_parameters:
+    """A read-only attribute of a model class: the trainable parameters of one of its networks,
+    ``n_parameters_generator = network_parameters("generator")`` (chapters 05 and 06 compare the
+    sizes of generators and critics)."""
+
+    def __init__(self, network: str) -> None:
+        self.network = network
+        self.__doc__ = f"Trainable parameters of the {network} (the model must be fitted)."
+
+    def __repr__(self) -> str:
+        return f"network_parameters({self.network!r})"
+
+    def __get__(self, model: Any, owner: type | None = None) -> Any:
+        if model is None:
+            return self
+        model._require_fitted()
+        return int(sum(p.numel() for p in getattr(model, self.network).parameters()))
+
+
+class GenerativeModel(Settings):
     """Base class: the common ``fit`` / ``sample`` / ``save`` / ``load`` face (chapter 04 builds the
     first model on it; chapter 13 uses it on your own data).
 
-    Subclasses take their settings as keyword arguments of ``__init__`` (stored as attributes
-    of the same name, ``device`` among them) and implement ``_build(n_snps)``,
+    Subclasses take their settings as keyword arguments of ``__init__``, stored as attributes of
+    the same name (:class:`~artgen_lite.models.settings.Settings` reads them back); an ``__init__``
+    that ends in ``**shared`` and passes it to ``super().__init__`` takes the settings every model
+    shares (:data:`~artgen_lite.models.settings.SHARED_SETTINGS`: ``seed``, ``device`` and the
+    checkpoint settings, with the class's ``_setting_defaults``). They implement ``_build(n_snps)``,
     ``_fit(X, progress, **kw)``, ``_sample(n, generator, **kw)``, ``_modules()`` (a dict of
     name → ``torch.nn.Module`` or tensor holder) and optionally ``_extra_state()`` /
     ``_load_extra_state(state)``; ``_presets`` holds the settings of the ``"smoke"`` and
@@ -147,64 +153,33 @@ class GenerativeModel:
     through ``.cpu()`` before ``.numpy()``.
     """
 
-    _hyperparameters: ClassVar[tuple[str, ...]] = ()
-    #: the settings of each scale but ``"course"`` (the defaults): ``{"smoke": {...}, "paper": {...}}``
-    _presets: ClassVar[dict[str, dict[str, Any]]] = {}
     #: the clock ``fit``'s ``time_limit`` is read on: wall-clock seconds.  A benchmark that runs
     #: one-thread fits side by side on a shared machine may set ``time.process_time`` (CPU seconds
     #: of the process: what the fit would take on an idle core), so other jobs do not cut it short.
     time_limit_clock: ClassVar[Any] = staticmethod(time.perf_counter)
 
-    def __init__(self, *, validation_fraction: float = 0.0, n_checkpoints: int = 20,
-                 checkpoint_patience: int | None = None, device: str = "auto") -> None:
-        self.device = check_device(device)
+    def __init__(self, **settings: Any) -> None:
+        """Store and check the shared settings (:data:`~artgen_lite.models.settings.SHARED_SETTINGS`)."""
+        unknown = sorted(set(settings) - set(SHARED_SETTINGS))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {unknown}")
+        values = {**shared_defaults(type(self)), **settings}
+        self.seed = _validation.check_seed(values["seed"])
+        self.device = check_device(values["device"])
+        self.validation_fraction = _check_float(values["validation_fraction"], "validation_fraction", 0.0, 0.5)
+        self.n_checkpoints = _check_positive_int(values["n_checkpoints"], "n_checkpoints")
+        patience = values["checkpoint_patience"]
+        self.checkpoint_patience = None if patience is None else _check_positive_int(patience, "checkpoint_patience")
         self.n_snps: int | None = None
         self.history: list[dict[str, float]] = []
         self.train_time_s: float | None = None
-        self.validation_fraction = _check_float(validation_fraction, "validation_fraction", 0.0, 0.5)
-        self.n_checkpoints = _check_positive_int(n_checkpoints, "n_checkpoints")
-        self.checkpoint_patience = (None if checkpoint_patience is None
-                                    else _check_positive_int(checkpoint_patience, "checkpoint_patience"))
         self.best_epoch: int | None = None
         self.stopped_by_time_limit = False
         self._monitor = None
         self._deadline: float | None = None
         self._t0 = 0.0
-
-    # ------------------------------------------------------------------ settings
-    @classmethod
-    def preset(cls, scale: str = "course", **overrides: Any) -> "GenerativeModel":
-        """A model with the settings of a scale.
-
-        Parameters
-        ----------
-        scale : {"smoke", "course", "paper"}
-            ``"smoke"``: trains in seconds (a check that everything runs, not a usable model);
-            ``"course"``: the class defaults, what the book's chapters use; ``"paper"``: the
-            settings of the model's paper, cited in the class docstring (hours on a CPU; a GPU
-            helps, ``device="auto"`` takes one).
-        **overrides
-            Settings that replace those of the scale (``seed=...``, ``device=...``, ...).
-
-        Returns
-        -------
-        GenerativeModel
-            An untrained model of this class.
-
-        Raises
-        ------
-        ValueError
-            For a scale the class does not know (the message names it).
-
-        Examples
-        --------
-        >>> from artgen_lite.models import RBM
-        >>> RBM.preset("paper").get_params()["method"]
-        'pcd'
-        >>> RBM.preset("smoke", epochs=3).epochs
-        3
-        """
-        return make_preset(cls, scale, overrides)
+        self._callback: Callable[[Any, int], Any] | None = None
+        self._callback_every = 1
 
     @property
     def _dev(self) -> torch.device:
@@ -218,37 +193,6 @@ class GenerativeModel:
             if isinstance(mod, torch.nn.Module):
                 mod.to(dev)
 
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        """The constructor's keyword settings, read from the ``__init__`` signature."""
-        sig = inspect.signature(cls.__init__)
-        return [name for name, p in sig.parameters.items()
-                if name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
-
-    def get_params(self) -> dict[str, Any]:
-        """The constructor settings, as a dict (``type(m)(**m.get_params())`` rebuilds it).
-
-        Read from the ``__init__`` signature, as scikit-learn's ``BaseEstimator`` does: every
-        setting is stored as an attribute of the same name.
-
-        Returns
-        -------
-        dict
-            Setting name → value, ``device`` as given (``"auto"`` stays ``"auto"``).
-
-        Examples
-        --------
-        >>> from artgen_lite.models import RBM
-        >>> params = RBM(n_hidden=8).get_params()
-        >>> params["n_hidden"], params["device"]
-        (8, 'auto')
-        """
-        return {k: getattr(self, k) for k in self._param_names()}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
-
     @property
     def is_fitted(self) -> bool:
         return self.n_snps is not None
@@ -259,6 +203,7 @@ class GenerativeModel:
 
     # ------------------------------------------------------------------ public face
     def fit(self, X: Any, *, progress: bool = True, time_limit: float | None = None,
+            callback: Callable[[Any, int], Any] | None = None, callback_every: int = 1,
             **kwargs: Any) -> "GenerativeModel":
         """Train on ``X`` (haplotypes x SNPs, 0/1) and return ``self``.
 
@@ -277,8 +222,14 @@ class GenerativeModel:
             one last time and the best state seen is kept, as at a normal end. A run that stops
             this way depends on the machine's speed (``stopped_by_time_limit`` is then True): for
             results that a seed reproduces, leave it unset and budget in ``steps``/``epochs``.
+        callback : callable or None, default None
+            ``callback(model, epoch)``, called every ``callback_every`` epochs and after the last
+            (models trained in epochs); a dict it returns is added to that epoch's ``history`` row
+            (chapter 05 draws samples this way to watch the AGs improve).
+        callback_every : int, default 1
+            How often ``callback`` is called, in epochs.
         **kwargs
-            Options of the model's own training loop (e.g. ``callback`` for the GANs).
+            Options of the model's own training loop, if it has any.
 
         Returns
         -------
@@ -304,6 +255,13 @@ class GenerativeModel:
         X = check_haplotypes(X, "X")
         if time_limit is not None:
             time_limit = _check_float(time_limit, "time_limit", 0.0, low_open=True)
+        options = set(inspect.signature(self._fit).parameters) - {"X", "progress"}
+        unknown = sorted(set(kwargs) - options)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.fit() got unexpected keyword argument(s) {unknown}")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable; got {type(callback).__name__}")
+        self._callback, self._callback_every = callback, _check_positive_int(callback_every, "callback_every")
         self.n_snps = int(X.shape[1])
         self.history = []
         self.best_epoch = None
@@ -326,6 +284,7 @@ class GenerativeModel:
         finally:
             self._monitor = None
             self._deadline = None
+            self._callback = None
         self.train_time_s = time.perf_counter() - t0
         return self
 
@@ -351,6 +310,22 @@ class GenerativeModel:
             self.stopped_by_time_limit = True
             return True
         return False
+
+    def _end_epoch(self, rec: dict[str, Any], epochs: int, bar: Any = None, **postfix: str) -> bool:
+        """The bookkeeping after each epoch of a model's training loop, written once: appends
+        ``rec`` (with its ``"epoch"``, counted from 1) to ``history``, calls ``fit``'s ``callback``
+        when it is due (a dict it returns joins the row), shows ``postfix`` on the progress ``bar``,
+        then :meth:`_checkpoint`; returns True when training should stop."""
+        epoch = rec["epoch"]
+        self.history.append(rec)
+        if self._callback is not None and (epoch % self._callback_every == 0 or epoch == epochs):
+            self._before_checkpoint()
+            extra = self._callback(self, epoch)
+            if isinstance(extra, dict):
+                rec.update(extra)
+        if bar is not None and postfix:
+            bar.set_postfix(postfix)
+        return self._checkpoint(epoch, epochs)
 
     def _checkpoint(self, epoch: int, epochs: int) -> bool:
         """Called by a model's training loop after each epoch (and after its history row is
@@ -405,10 +380,13 @@ class GenerativeModel:
 
     @property
     def n_parameters(self) -> int:
-        """Number of trainable parameters (needs the number of SNPs, so the model must be fitted)."""
+        """Number of trainable parameters (needs the number of SNPs, so the model must be fitted);
+        a moving-average copy of a network (a module named ``*_ema``) is not counted."""
         self._require_fitted()
         total = 0
-        for mod in self._modules().values():
+        for name, mod in self._modules().items():
+            if name.endswith("_ema"):
+                continue
             if isinstance(mod, torch.nn.Module):
                 total += sum(p.numel() for p in mod.parameters())
             elif isinstance(mod, torch.Tensor):
@@ -615,7 +593,9 @@ class GenerativeModel:
     def _build(self, n_snps: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _fit(self, X: np.ndarray, progress: bool, **kwargs: Any) -> None:  # pragma: no cover
+    def _fit(self, X: np.ndarray, progress: bool) -> None:  # pragma: no cover
+        """Train on the checked ``X`` (its own options, if any, as further keyword arguments);
+        call :meth:`_end_epoch` after each epoch."""
         raise NotImplementedError
 
     def _sample(self, n: int, generator: torch.Generator, **kwargs: Any) -> torch.Tensor:  # pragma: no cover

@@ -363,35 +363,14 @@ class ConvWGAN(GenerativeModel):
     ``n_parameters_critic``.
     """
 
-    _hyperparameters = (
-        "epochs",
-        "channels",
-        "fold",
-        "stages",
-        "latent_dim",
-        "noise_dim",
-        "batch_size",
-        "n_critic",
-        "pack",
-        "lr_g",
-        "lr_c",
-        "beta1",
-        "beta2",
-        "gp_weight",
-        "label_noise",
-        "alpha",
-        "output",
-        "af_init",
-        "output_gain",
-        "ema",
-        "seed",
-    )
     _presets = {
         "smoke": dict(epochs=1, batch_size=480, n_critic=1),
         # Yelmen et al. 2023 (the bracketed values of the class docstring); epochs were chosen by eye
         "paper": dict(channels=10, fold=1, latent_dim=8, noise_dim=2, n_critic=10, lr_g=5e-4, lr_c=5e-4,
                       label_noise=0.1, af_init=False, output_gain=1.0, ema=0.0),
     }
+
+    _setting_defaults = {"validation_fraction": 0.1}
 
     def __init__(
         self,
@@ -417,14 +396,9 @@ class ConvWGAN(GenerativeModel):
         af_init: bool = True,
         output_gain: float = 4.0,
         ema: float = 0.99,
-        seed: int = 0,
-        validation_fraction: float = 0.1,
-        n_checkpoints: int = 20,
-        checkpoint_patience: int | None = None,
-        device: str = "auto",
+        **shared: Any,
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
-                         checkpoint_patience=checkpoint_patience, device=device)
+        super().__init__(**shared)
         self.epochs = None if epochs is None else _check_positive_int(epochs, "epochs")
         self.steps = _check_positive_int(steps, "steps")
         self.channels = _check_positive_int(channels, "channels")
@@ -452,9 +426,6 @@ class ConvWGAN(GenerativeModel):
         self.output = output
         self.output_gain = _check_float(output_gain, "output_gain", 0.0, low_open=True)
         self.ema = _check_float(ema, "ema", 0.0, 1.0 - 1e-12)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"seed must be an integer; got {seed!r}")
-        self.seed = int(seed)
         self.generator: _Generator | None = None
         self.generator_ema: _Generator | None = None
         self.critic: _Critic | None = None

@@ -126,20 +126,6 @@ class CRBM(GenerativeModel):
     Explained in chapter 06_long_regions.
     """
 
-    _hyperparameters = (
-        "window",
-        "overlap",
-        "n_hidden",
-        "k",
-        "centered",
-        "lr",
-        "epochs",
-        "batch_size",
-        "l2",
-        "init_std",
-        "lr_decay",
-        "seed",
-    )
     _presets = {
         "smoke": dict(n_hidden=16, k=2, epochs=2, batch_size=256),
         # Yelmen et al. 2023: lr 1e-3, k 50, 2000 hidden units, 20,000 epochs (GPUs)
@@ -164,7 +150,7 @@ class CRBM(GenerativeModel):
         seed: int = 0,
         device: str = "auto",
     ) -> None:
-        super().__init__(device=device)
+        super().__init__(seed=seed, device=device)
         self.window = _check_positive_int(window, "window")
         if self.window < 2:
             raise ValueError(f"window must be at least 2 SNPs; got {window!r}")
@@ -187,7 +173,6 @@ class CRBM(GenerativeModel):
             raise ValueError(f"init_std must be >= 0; got {init_std!r}")
         self.init_std = float(init_std)
         self.lr_decay = bool(lr_decay)
-        self.seed = int(seed)
         self.windows: list[tuple[int, int, int]] = []
         self.rbms: list[RBM] = []
 
@@ -232,9 +217,7 @@ class CRBM(GenerativeModel):
         ).set_index("window")
 
     # ------------------------------------------------------------------ training
-    def _fit(self, X: np.ndarray, progress: bool, **kwargs: Any) -> None:
-        if kwargs:
-            raise TypeError(f"CRBM.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
+    def _fit(self, X: np.ndarray, progress: bool) -> None:
         data = torch.from_numpy(X)
         n = data.shape[0]
         bs = min(self.batch_size, n)
@@ -261,8 +244,8 @@ class CRBM(GenerativeModel):
                         # Rdm-k: new SNPs restart at random, pinned SNPs = this minibatch's overlap
                         new = (torch.rand(vpos.shape[0], stop - start - n_pin, generator=gen) < 0.5).float()
                         vneg = torch.cat([vpos[:, :n_pin], new.to(vpos.device)], dim=1)
-                        vneg = rbm._gibbs(vneg, self.k, gen, n_clamped=n_pin)
-                        recon += rbm._update(vpos, vneg) * vpos.shape[0]
+                        vneg = rbm.gibbs(vneg, self.k, gen, n_clamped=n_pin)
+                        recon += rbm.learning_step(vpos, vneg) * vpos.shape[0]
                     fe_data = float(self._window_free_energy(i, d[perm[:bs]]).mean())
                     fe_model = float(self._window_free_energy(i, vneg).mean())
                     self.history.append(
@@ -286,7 +269,7 @@ class CRBM(GenerativeModel):
             rbm = self.rbms[i]
             new = (torch.rand(n, stop - start - n_pin, generator=gen) < 0.5).float().to(dev)
             v = torch.cat([full[:, start : start + n_pin], new], dim=1)
-            v = rbm._gibbs(v, steps, gen, n_clamped=n_pin)
+            v = rbm.gibbs(v, steps, gen, n_clamped=n_pin)
             full[:, start:stop] = v
             per_window.append(v)
         return per_window

@@ -124,6 +124,8 @@ class HaplotypeDiffusion(GenerativeModel):
         "paper": {},
     }
 
+    _setting_defaults = {"validation_fraction": 0.1, "n_checkpoints": 10}
+
     def __init__(
         self,
         *,
@@ -136,14 +138,9 @@ class HaplotypeDiffusion(GenerativeModel):
         batch_size: int = 128,
         sample_steps: int = 64,
         score_timesteps: int = 16,
-        seed: int = 0,
-        validation_fraction: float = 0.1,
-        n_checkpoints: int = 10,
-        checkpoint_patience: int | None = None,
-        device: str = "auto",
+        **shared: Any,
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
-                         checkpoint_patience=checkpoint_patience, device=device)
+        super().__init__(**shared)
         if schedule not in ("linear", "cosine"):
             raise ValueError(f"schedule must be 'linear' or 'cosine'; got {schedule!r}")
         self.hidden = None if hidden is None else _check_positive_int(hidden, "hidden")
@@ -155,7 +152,6 @@ class HaplotypeDiffusion(GenerativeModel):
         self.batch_size = _check_positive_int(batch_size, "batch_size")
         self.sample_steps = _check_positive_int(sample_steps, "sample_steps")
         self.score_timesteps = _check_positive_int(score_timesteps, "score_timesteps")
-        self.seed = int(seed)
         self.net: _Denoiser | None = None
 
     @property
@@ -185,9 +181,7 @@ class HaplotypeDiffusion(GenerativeModel):
         return _mask_rate(t, self.schedule) * (ce * masked).sum(1) / x0.shape[1]
 
     # ------------------------------------------------------------------ training
-    def _fit(self, X: np.ndarray, progress: bool, **kwargs: Any) -> None:
-        if kwargs:
-            raise TypeError(f"HaplotypeDiffusion.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
+    def _fit(self, X: np.ndarray, progress: bool) -> None:
         gen = torch.Generator().manual_seed(self.seed)
         data = torch.from_numpy(X).float()
         n = data.shape[0]
@@ -227,9 +221,7 @@ class HaplotypeDiffusion(GenerativeModel):
                 sched.step()
                 tot += loss.item()
             self.net.eval()
-            self.history.append({"epoch": epoch + 1, "loss": tot / n_batches})
-            bar.set_postfix(loss=f"{tot / n_batches:.4f}")
-            if self._checkpoint(epoch + 1, epochs):
+            if self._end_epoch({"epoch": epoch + 1, "loss": tot / n_batches}, epochs, bar, loss=f"{tot / n_batches:.4f}"):
                 break
         self.net.eval()
 

@@ -73,20 +73,6 @@ class DPVAE(VAE):
     clipped) and ``lr``.
     """
 
-    _hyperparameters = (
-        "depth",
-        "width",
-        "latent_dim",
-        "epochs",
-        "batch_size",
-        "lr",
-        "quirk",
-        "beta",
-        "epsilon",
-        "delta",
-        "clip",
-        "seed",
-    )
     _presets = {
         "smoke": dict(depth=2, width=32, epochs=2),
         # popvae's network (Battey et al. 2021) under DP-SGD (Abadi et al. 2016); no paper trains both
@@ -135,9 +121,7 @@ class DPVAE(VAE):
         self.epsilon_spent = state.get("epsilon_spent")
         self.steps = state.get("steps")
 
-    def _fit(self, X: np.ndarray, progress: bool, **kwargs: Any) -> None:
-        if kwargs:
-            raise TypeError(f"DPVAE.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
+    def _fit(self, X: np.ndarray, progress: bool) -> None:
         n = len(X)
         if n < 2 * self.batch_size:
             raise ValueError(f"X has {n} haplotypes; DP-SGD needs at least 2 x batch_size ({self.batch_size})")
@@ -184,9 +168,9 @@ class DPVAE(VAE):
                 "clipped_fraction": clipped / max(seen, 1),
                 "lr": opt.param_groups[0]["lr"],
             }
-            self.history.append(rec)
-            bar.set_postfix(loss=f"{rec['train_loss']:.1f}", clipped=f"{rec['clipped_fraction']:.2f}")
-            if epoch + 1 < self.epochs and self._out_of_time():
+            stop = self._end_epoch(rec, self.epochs, bar, loss=f"{rec['train_loss']:.1f}",
+                                   clipped=f"{rec['clipped_fraction']:.2f}")
+            if stop and epoch + 1 < self.epochs:
                 # fewer steps taken than planned: the noise was set for the whole run, so the
                 # privacy spent is that of the steps actually taken (less than epsilon)
                 self.steps = (epoch + 1) * steps_per_epoch

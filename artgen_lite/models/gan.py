@@ -60,7 +60,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .base import DENSE_SCALING_LIMIT, GenerativeModel, _check_positive_int, check_haplotypes, warn_dense_scaling
+from .base import (DENSE_SCALING_LIMIT, GenerativeModel, _check_positive_int, check_haplotypes, network_parameters,
+                   warn_dense_scaling)
 from .device import fork_rng_on
 
 __all__ = ["GAN"]
@@ -222,26 +223,13 @@ class GAN(GenerativeModel):
     effective value of any setting.
     """
 
-    _hyperparameters = (
-        "variant",
-        "epochs",
-        "latent_dim",
-        "batch_size",
-        "lr_g",
-        "lr_d",
-        "l2",
-        "label_smoothing",
-        "input_noise",
-        "pack",
-        "alpha",
-        "dropout",
-        "seed",
-    )
     _presets = {
         "smoke": dict(variant="improved", epochs=1, latent_dim=16, batch_size=256),
         # Yelmen et al. 2021: the original GAN, 20,000 epochs (the released 805-SNP AGs)
         "paper": dict(variant="original", epochs=20_000),
     }
+
+    _setting_defaults = {"validation_fraction": 0.1}
 
     def __init__(
         self,
@@ -259,14 +247,9 @@ class GAN(GenerativeModel):
         pack: int | None = None,
         alpha: float = 0.01,
         dropout: float = 0.0,
-        seed: int = 0,
-        validation_fraction: float = 0.1,
-        n_checkpoints: int = 20,
-        checkpoint_patience: int | None = None,
-        device: str = "auto",
+        **shared: Any,
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
-                         checkpoint_patience=checkpoint_patience, device=device)
+        super().__init__(**shared)
         if variant not in _VARIANT_DEFAULTS:
             raise ValueError(f"variant must be one of {sorted(_VARIANT_DEFAULTS)}; got {variant!r}")
         self.variant = variant
@@ -287,7 +270,6 @@ class GAN(GenerativeModel):
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
             raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
         self.dropout = float(dropout)
-        self.seed = int(seed)
         self.generator: nn.Sequential | None = None
         self.generator_ema: nn.Sequential | None = None
         self.discriminator: nn.Sequential | None = None
@@ -334,20 +316,8 @@ class GAN(GenerativeModel):
             mods["generator_ema"] = self.generator_ema
         return mods
 
-    @property
-    def n_parameters(self) -> int:
-        """Trainable parameters of generator + discriminator (the EMA copy is not counted)."""
-        return self.n_parameters_generator + self.n_parameters_discriminator
-
-    @property
-    def n_parameters_generator(self) -> int:
-        self._require_fitted()
-        return sum(p.numel() for p in self.generator.parameters())
-
-    @property
-    def n_parameters_discriminator(self) -> int:
-        self._require_fitted()
-        return sum(p.numel() for p in self.discriminator.parameters())
+    n_parameters_generator = network_parameters("generator")
+    n_parameters_discriminator = network_parameters("discriminator")
 
     def _g_out(self, z: torch.Tensor, ema: bool = False) -> torch.Tensor:
         """Generator output: tanh values (original) or per-SNP probabilities (improved)."""
@@ -362,28 +332,16 @@ class GAN(GenerativeModel):
         return self.discriminator(x).squeeze(1)
 
     # ------------------------------------------------------------------ training
-    def _fit(
-        self,
-        X: np.ndarray,
-        progress: bool,
-        callback: Callable[["GAN", int], Any] | None = None,
-        callback_every: int = 1,
-        **kwargs: Any,
-    ) -> None:
-        if kwargs:
-            raise TypeError(f"GAN.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable; got {type(callback).__name__}")
-        callback_every = _check_positive_int(callback_every, "callback_every")
+    def _fit(self, X: np.ndarray, progress: bool) -> None:
         if self.dropout:
             # dropout masks come from torch's global generator: seed it for this run only
             with fork_rng_on(self._dev):
                 torch.manual_seed(self.seed)
-                self._train(X, progress, callback, callback_every)
+                self._train(X, progress)
         else:
-            self._train(X, progress, callback, callback_every)
+            self._train(X, progress)
 
-    def _train(self, X: np.ndarray, progress: bool, callback, callback_every: int) -> None:
+    def _train(self, X: np.ndarray, progress: bool) -> None:
         gen = torch.Generator().manual_seed(self.seed)
         _glorot_init(self.generator, gen)
         _glorot_init(self.discriminator, gen)
@@ -491,13 +449,7 @@ class GAN(GenerativeModel):
             self.discriminator.requires_grad_(True)
             rec: dict[str, Any] = {"epoch": epoch + 1}
             rec.update({k: v / n_batches for k, v in sums.items()})
-            self.history.append(rec)
-            if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == epochs):
-                extra = callback(self, epoch + 1)
-                if isinstance(extra, dict):
-                    rec.update(extra)
-            bar.set_postfix(d=f"{rec['d_loss']:.3f}", g=f"{rec['g_loss']:.3f}")
-            if self._checkpoint(epoch + 1, epochs):
+            if self._end_epoch(rec, epochs, bar, d=f"{rec['d_loss']:.3f}", g=f"{rec['g_loss']:.3f}"):
                 break
 
     def _fake_for_d(self, out: torch.Tensor, gen: torch.Generator) -> torch.Tensor:

@@ -161,14 +161,9 @@ class HaplotypeMosaic(GenerativeModel):
         recomb_rate: float = 1e-8,
         n_donors: int | None = 128,
         n_estimate: int = 100,
-        seed: int = 0,
-        validation_fraction: float = 0.0,
-        n_checkpoints: int = 20,
-        checkpoint_patience: int | None = None,
-        device: str = "auto",
+        **shared: Any,
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
-                         checkpoint_patience=checkpoint_patience, device=device)
+        super().__init__(**shared)
         self.switch_rate = None if switch_rate is None else _check_float(switch_rate, "switch_rate", 0.0, 1.0)
         self.mismatch_rate = (None if mismatch_rate is None
                               else _check_float(mismatch_rate, "mismatch_rate", 0.0, 0.5))
@@ -176,7 +171,6 @@ class HaplotypeMosaic(GenerativeModel):
         self.recomb_rate = _check_float(recomb_rate, "recomb_rate", 0.0)
         self.n_donors = None if n_donors is None else _check_positive_int(n_donors, "n_donors")
         self.n_estimate = _check_positive_int(n_estimate, "n_estimate")
-        self.seed = int(seed)
         self.panel: torch.Tensor | None = None
         self.rho: torch.Tensor | None = None
         self.theta: float | None = None
@@ -215,9 +209,7 @@ class HaplotypeMosaic(GenerativeModel):
         return int(self.panel.numel() + self.rho.numel() + 1)  # the donor pools are derived from the panel
 
     # ------------------------------------------------------------------ fit
-    def _fit(self, X: np.ndarray, progress: bool, positions: Any = None, **kwargs: Any) -> None:
-        if kwargs:
-            raise TypeError(f"HaplotypeMosaic.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
+    def _fit(self, X: np.ndarray, progress: bool, positions: Any = None) -> None:
         K, T = X.shape
         if K < 2:
             raise ValueError(f"a copying panel needs at least 2 haplotypes, got {K}")

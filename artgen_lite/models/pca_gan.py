@@ -201,27 +201,13 @@ class PCAGAN(GenerativeModel):
     (``k * n_snps + n_snps`` fitted numbers) is in ``n_pca_numbers``.
     """
 
-    _hyperparameters = (
-        "n_components",
-        "latent_dim",
-        "hidden",
-        "depth",
-        "epochs",
-        "batch_size",
-        "n_critic",
-        "lr_g",
-        "lr_c",
-        "beta1",
-        "beta2",
-        "gp_weight",
-        "alpha",
-        "seed",
-    )
     _presets = {
         "smoke": dict(n_components=16, hidden=32, epochs=2, batch_size=256, n_critic=1),
         # Szatkownik et al. 2024 give no settings the class does not already default to
         "paper": {},
     }
+
+    _setting_defaults = {"validation_fraction": 0.1}
 
     def __init__(
         self,
@@ -240,14 +226,9 @@ class PCAGAN(GenerativeModel):
         beta2: float = 0.9,
         gp_weight: float = 10.0,
         alpha: float = 0.2,
-        seed: int = 0,
-        validation_fraction: float = 0.1,
-        n_checkpoints: int = 20,
-        checkpoint_patience: int | None = None,
-        device: str = "auto",
+        **shared: Any,
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
-                         checkpoint_patience=checkpoint_patience, device=device)
+        super().__init__(**shared)
         self.n_components = _check_positive_int(n_components, "n_components")
         self.latent_dim = _check_positive_int(latent_dim, "latent_dim")
         self.hidden = _check_positive_int(hidden, "hidden")
@@ -262,9 +243,6 @@ class PCAGAN(GenerativeModel):
         self.beta2 = _check_float(beta2, "beta2", 0.0, 1.0 - 1e-12)
         self.gp_weight = _check_float(gp_weight, "gp_weight", 0.0)
         self.alpha = _check_float(alpha, "alpha", 0.0, 1.0)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"seed must be an integer; got {seed!r}")
-        self.seed = int(seed)
         self.generator: nn.Sequential | None = None
         self.critic: nn.Sequential | None = None
         self.pca: dict[str, torch.Tensor] | None = None

@@ -88,26 +88,13 @@ class RBM(GenerativeModel):
     biases), ``c`` (hidden biases).
     """
 
-    _hyperparameters = (
-        "n_hidden",
-        "hidden",
-        "method",
-        "k",
-        "centered",
-        "lr",
-        "epochs",
-        "batch_size",
-        "n_chains",
-        "l2",
-        "init_std",
-        "sample_steps",
-        "seed",
-    )
     _presets = {
         "smoke": dict(n_hidden=16, k=2, epochs=2, batch_size=256),
         # Yelmen et al. 2021: PCD with ReLU hidden units, 800 epochs (the released 805-SNP AGs)
         "paper": dict(method="pcd", hidden="relu", epochs=800, batch_size=32),
     }
+
+    _setting_defaults = {"validation_fraction": 0.1}
 
     def __init__(
         self,
@@ -125,14 +112,9 @@ class RBM(GenerativeModel):
         l2: float = 0.0,
         init_std: float = 1e-4,
         sample_steps: int | None = None,
-        seed: int = 0,
-        validation_fraction: float = 0.1,
-        n_checkpoints: int = 20,
-        checkpoint_patience: int | None = None,
-        device: str = "auto",
+        **shared: Any,
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
-                         checkpoint_patience=checkpoint_patience, device=device)
+        super().__init__(**shared)
         if hidden not in ("bernoulli", "relu"):
             raise ValueError(f"hidden must be 'bernoulli' or 'relu'; got {hidden!r}")
         if method not in ("rdm", "pcd"):
@@ -156,7 +138,6 @@ class RBM(GenerativeModel):
             raise ValueError(f"init_std must be >= 0; got {init_std!r}")
         self.init_std = float(init_std)
         self.sample_steps = None if sample_steps is None else _check_positive_int(sample_steps, "sample_steps")
-        self.seed = int(seed)
         self.W: torch.Tensor | None = None
         self.b: torch.Tensor | None = None
         self.c: torch.Tensor | None = None
@@ -198,13 +179,32 @@ class RBM(GenerativeModel):
     def _v_prob(self, h: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(torch.addmm(self.b, h, self.W))
 
-    def _gibbs(self, v: torch.Tensor, steps: int, gen: torch.Generator, n_clamped: int = 0) -> torch.Tensor:
-        """``steps`` heat-bath sweeps (sample h | v, then v | h) starting from ``v``.
+    def gibbs(self, v: torch.Tensor, steps: int, generator: torch.Generator, n_clamped: int = 0) -> torch.Tensor:
+        """``steps`` heat-bath sweeps (sample h | v, then v | h) starting from the visible states ``v``.
 
-        ``n_clamped > 0`` pins the first ``n_clamped`` visible units to their values in ``v``
-        (the conditional RBM of :mod:`artgen_lite.models.crbm`): only the other units are
-        resampled, and the pinned units' constant input to the hidden layer is computed once.
+        The sampler of chapter 04 ("Restricted Boltzmann machines"); with ``n_clamped`` it is the
+        conditional RBM's of chapter 06 (:class:`artgen_lite.models.CRBM` drives one RBM per window
+        through this method and :meth:`learning_step`).
+
+        Parameters
+        ----------
+        v : torch.Tensor of shape (n, n_snps)
+            Starting 0/1 states (float, on the model's device).
+        steps : int
+            Number of sweeps.
+        generator : torch.Generator
+            Seeded CPU generator all draws come from.
+        n_clamped : int, default 0
+            ``> 0`` pins the first ``n_clamped`` visible units to their values in ``v``: only the
+            other units are resampled, and the pinned units' constant input to the hidden layer is
+            computed once.
+
+        Returns
+        -------
+        torch.Tensor
+            The 0/1 states after the last sweep, shape of ``v``.
         """
+        gen = generator
         if n_clamped == 0:
             for _ in range(steps):
                 h = self._h_sample(self._h_input(v), gen)
@@ -224,9 +224,7 @@ class RBM(GenerativeModel):
         return (torch.rand(n, self.n_snps, generator=gen) < 0.5).float().to(self.W.device)
 
     # ------------------------------------------------------------------ training
-    def _fit(self, X: np.ndarray, progress: bool, **kwargs: Any) -> None:
-        if kwargs:
-            raise TypeError(f"RBM.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
+    def _fit(self, X: np.ndarray, progress: bool) -> None:
         warn_dense_scaling("RBM", X.shape[1], self.n_parameters,
                            f"each of its {self.k}-step Gibbs chains costs n_snps x n_hidden per step")
         gen = torch.Generator().manual_seed(self.seed)
@@ -250,8 +248,8 @@ class RBM(GenerativeModel):
                 vpos = data[perm[i * bs : (i + 1) * bs]]
                 if self.method == "rdm":
                     chains = self._random_start(n_neg, gen)
-                chains = self._gibbs(chains, self.k, gen)
-                recon += self._update(vpos, chains) * vpos.shape[0]
+                chains = self.gibbs(chains, self.k, gen)
+                recon += self.learning_step(vpos, chains) * vpos.shape[0]
             with torch.no_grad():
                 fe_data = float(self.free_energy_tensor(data[perm[:n_neg]]).mean())
                 fe_model = float(self.free_energy_tensor(chains).mean())
@@ -261,13 +259,29 @@ class RBM(GenerativeModel):
                 "free_energy_data": fe_data,
                 "free_energy_model": fe_model,
             }
-            self.history.append(rec)
-            bar.set_postfix(recon=f"{rec['recon_error']:.3f}", dF=f"{fe_data - fe_model:.1f}")
-            if self._checkpoint(epoch + 1, epochs):
+            if self._end_epoch(rec, epochs, bar, recon=f"{rec['recon_error']:.3f}", dF=f"{fe_data - fe_model:.1f}"):
                 break
 
     @torch.no_grad()
-    def _update(self, vpos: torch.Tensor, vneg: torch.Tensor) -> float:
+    def learning_step(self, vpos: torch.Tensor, vneg: torch.Tensor) -> float:
+        """One contrastive-divergence step of the weights and biases, at the learning rate ``lr``.
+
+        The update of chapter 04 ("Restricted Boltzmann machines"): the positive phase on the data
+        minibatch ``vpos``, the negative phase on the chains ``vneg`` (as :meth:`gibbs` leaves
+        them); centred as in the 2023 code when ``centered``, with the ``l2`` penalty.
+
+        Parameters
+        ----------
+        vpos : torch.Tensor of shape (batch, n_snps)
+            A minibatch of training haplotypes (float 0/1, on the model's device).
+        vneg : torch.Tensor of shape (chains, n_snps)
+            Model samples (the negative phase).
+
+        Returns
+        -------
+        float
+            The mean-field one-step reconstruction error of ``vpos`` (a cheap monitor only).
+        """
         hpos = self._h_mean(self._h_input(vpos))
         hneg = self._h_mean(self._h_input(vneg))
         mb, nneg = vpos.shape[0], vneg.shape[0]
@@ -300,7 +314,7 @@ class RBM(GenerativeModel):
 
     def _sample(self, n: int, generator: torch.Generator, k: int | None = None) -> torch.Tensor:
         steps = self._default_steps() if k is None else _check_positive_int(k, "k")
-        return self._gibbs(self._random_start(n, generator), steps, generator)
+        return self.gibbs(self._random_start(n, generator), steps, generator)
 
     def sample(self, n: int, seed: int = 0, k: int | None = None) -> np.ndarray:
         """``n`` artificial haplotypes: ``k`` Gibbs steps from random Bernoulli(0.5) starts.
@@ -327,7 +341,7 @@ class RBM(GenerativeModel):
             v = self._random_start(n, gen)
             done = 0
             for s in wanted:
-                v = self._gibbs(v, s - done, gen)
+                v = self.gibbs(v, s - done, gen)
                 done = s
                 out[s] = v.to(torch.uint8).cpu().numpy()
         return out

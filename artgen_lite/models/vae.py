@@ -125,24 +125,13 @@ class VAE(GenerativeModel):
     early stopping ended training.
     """
 
-    _hyperparameters = (
-        "depth",
-        "width",
-        "latent_dim",
-        "epochs",
-        "patience",
-        "batch_size",
-        "lr",
-        "val_fraction",
-        "quirk",
-        "beta",
-        "seed",
-    )
     _presets = {
         "smoke": dict(depth=2, width=32, epochs=2, patience=2, batch_size=256),
         # popvae (Battey et al. 2021): depth 6, width 128, 500 epochs, patience 50
         "paper": dict(depth=6, width=128, latent_dim=2, epochs=500, patience=50, batch_size=32),
     }
+
+    _setting_defaults = {"validation_fraction": 0.1}
 
     def __init__(
         self,
@@ -157,14 +146,9 @@ class VAE(GenerativeModel):
         val_fraction: float = 0.1,
         quirk: bool = False,
         beta: float = 1.0,
-        seed: int = 0,
-        validation_fraction: float = 0.1,
-        n_checkpoints: int = 20,
-        checkpoint_patience: int | None = None,
-        device: str = "auto",
+        **shared: Any,
     ) -> None:
-        super().__init__(validation_fraction=validation_fraction, n_checkpoints=n_checkpoints,
-                         checkpoint_patience=checkpoint_patience, device=device)
+        super().__init__(**shared)
         self.depth = _check_positive_int(depth, "depth")
         self.width = _check_positive_int(width, "width")
         self.latent_dim = _check_positive_int(latent_dim, "latent_dim")
@@ -179,13 +163,10 @@ class VAE(GenerativeModel):
             raise TypeError(f"quirk must be True or False; got {quirk!r}")
         if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not (beta >= 0 and math.isfinite(beta)):
             raise ValueError(f"beta must be a non-negative number; got {beta!r}")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"seed must be an integer; got {seed!r}")
         self.lr = float(lr)
         self.val_fraction = float(val_fraction)
         self.quirk = bool(quirk)
         self.beta = float(beta)
-        self.seed = int(seed)
         self.encoder: _Encoder | None = None
         self.decoder: nn.Sequential | None = None
         self.best_epoch: int | None = None
@@ -236,9 +217,7 @@ class VAE(GenerativeModel):
         return recon, kl
 
     # ------------------------------------------------------------------ training
-    def _fit(self, X: np.ndarray, progress: bool, **kwargs: Any) -> None:
-        if kwargs:
-            raise TypeError(f"VAE.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
+    def _fit(self, X: np.ndarray, progress: bool) -> None:
         gen = torch.Generator().manual_seed(self.seed)
         _glorot_init(self.encoder, gen)
         _glorot_init(self.decoder, gen)
@@ -257,9 +236,13 @@ class VAE(GenerativeModel):
         bs = min(self.batch_size, len(train))
         params = [*self.encoder.parameters(), *self.decoder.parameters()]
         opt = torch.optim.Adam(params, lr=self.lr, eps=1e-7)
-        plateau = max(1, self.patience // 4)
+        # halve the rate after patience // 4 epochs without improvement, as popvae does (eps=0: every
+        # halving is applied, however small the rate has become)
+        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            opt, mode="min", factor=0.5, patience=max(1, self.patience // 4) - 1, threshold=1e-4,
+            threshold_mode="abs", eps=0.0)
 
-        best, best_state, since_best, since_lr = math.inf, None, 0, 0
+        best, best_state, since_best = math.inf, None, 0
         self.stopped_early = False
         bar = tqdm(range(self.epochs), desc="VAE", disable=not progress, unit="epoch")
         for epoch in bar:
@@ -288,23 +271,17 @@ class VAE(GenerativeModel):
             else:
                 monitor = rec["train_loss"]
             rec["lr"] = opt.param_groups[0]["lr"]
-            self.history.append(rec)
             if monitor < best - 1e-4:
-                best, since_best, since_lr = monitor, 0, 0
+                best, since_best = monitor, 0
                 best_state = (copy.deepcopy(self.encoder.state_dict()), copy.deepcopy(self.decoder.state_dict()))
                 self.best_epoch = epoch + 1
             else:
                 since_best += 1
-                since_lr += 1
-                if since_lr >= plateau:  # ReduceLROnPlateau(factor=0.5)
-                    for g in opt.param_groups:
-                        g["lr"] *= 0.5
-                    since_lr = 0
+            plateau.step(monitor)
             post = {"train": f"{rec['train_loss']:.1f}"}
             if n_val:
                 post["val"] = f"{rec['val_loss']:.1f}"
-            bar.set_postfix(post)
-            if self._checkpoint(epoch + 1, self.epochs):
+            if self._end_epoch(rec, self.epochs, bar, **post):
                 self.stopped_early = True
                 break
             if n_val and since_best >= self.patience and self._monitor is None:

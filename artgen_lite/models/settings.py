@@ -1,0 +1,206 @@
+"""Settings of a model: keyword arguments of ``__init__``, read back from its signature.
+
+The estimator contract of chapter 04 ("Restricted Boltzmann machines", where the first model is
+built): every model of the book, the DNA language models of chapter 09 included, takes its
+settings as keyword arguments stored as attributes of the same name, so ``get_params``,
+``set_params``, ``repr`` and the model files read them from the ``__init__`` signature, as
+scikit-learn's ``BaseEstimator`` does; ``Model.preset(scale)`` gives the settings of a scale.
+
+The settings that every haplotype model shares (:data:`SHARED_SETTINGS`: the seed, the device,
+how ``fit`` picks its checkpoint) are written once: a model's ``__init__`` that ends in
+``**shared`` and hands it to ``super().__init__`` takes them, and its signature lists them
+(``help(RBM)``, ``inspect.signature(RBM)`` and the API page show every setting).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar
+
+from ..scales import SCALES  # the scales of :meth:`Settings.preset`: ``course`` is every class's defaults
+
+__all__ = ["SCALES", "SHARED_SETTINGS", "Settings", "make_preset", "shared_defaults"]
+
+
+#: the settings every haplotype model takes, with their annotation and default (a class may change
+#: a default in ``_setting_defaults``): the seed, where it computes (:mod:`artgen_lite.models.device`)
+#: and how ``fit`` picks its checkpoint (:mod:`artgen_lite.models.checkpoint`)
+SHARED_SETTINGS: dict[str, tuple[str, Any]] = {
+    "seed": ("int", 0),
+    "validation_fraction": ("float", 0.0),
+    "n_checkpoints": ("int", 20),
+    "checkpoint_patience": ("int | None", None),
+    "device": ("str", "auto"),
+}
+
+
+def shared_defaults(cls: type) -> dict[str, Any]:
+    """The defaults of :data:`SHARED_SETTINGS` for ``cls``: each class's ``_setting_defaults`` laid
+    over its bases' (the most derived wins).
+
+    Parameters
+    ----------
+    cls : type
+        A model class.
+
+    Returns
+    -------
+    dict
+        Setting name → default.
+
+    Examples
+    --------
+    >>> from artgen_lite.models import HaplotypeMosaic, RBM
+    >>> shared_defaults(RBM)["validation_fraction"], shared_defaults(HaplotypeMosaic)["validation_fraction"]
+    (0.1, 0.0)
+    """
+    defaults = {name: default for name, (_, default) in SHARED_SETTINGS.items()}
+    for klass in reversed(cls.__mro__):
+        defaults.update(klass.__dict__.get("_setting_defaults", {}))
+    return defaults
+
+
+def _complete_signature(cls: type, init: Any) -> None:
+    """Give ``init`` (an ``__init__`` of ``cls`` ending in ``**shared``) the signature it accepts: its
+    own keyword settings followed by the shared ones it does not name, with the class's defaults."""
+    sig = inspect.signature(init)
+    params = list(sig.parameters.values())
+    if not params or params[-1].kind is not inspect.Parameter.VAR_KEYWORD:
+        return
+    own = {p.name for p in params}
+    defaults = shared_defaults(cls)
+    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name], annotation=annotation)
+              for name, (annotation, _) in SHARED_SETTINGS.items() if name not in own]
+    init.__signature__ = sig.replace(parameters=params[:-1] + shared)
+
+
+def make_preset(cls: type, scale: str, overrides: dict[str, Any]):
+    """``cls(**settings)`` for ``scale``: ``cls._presets[scale]`` updated by ``overrides`` (they win);
+    ``"course"`` is the class defaults. An unknown scale is a ValueError naming it (chapter 04)."""
+    presets = getattr(cls, "_presets", {})
+    if scale == "course":
+        settings: dict[str, Any] = {}
+    elif isinstance(scale, str) and scale in presets:
+        settings = dict(presets[scale])
+    else:
+        known = ", ".join(repr(s) for s in SCALES if s == "course" or s in presets)
+        raise ValueError(f"scale must be one of {known}; got {scale!r}")
+    settings.update(overrides)
+    return cls(**settings)
+
+
+class Settings:
+    """Keyword settings read from the ``__init__`` signature: ``get_params``, ``set_params``,
+    ``repr`` and ``preset`` (chapter 04; see the module docstring)."""
+
+    #: the settings of each scale but ``"course"`` (the defaults): ``{"smoke": {...}, "paper": {...}}``
+    _presets: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: this class's defaults of the shared settings (:data:`SHARED_SETTINGS`) where they differ
+    _setting_defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            _complete_signature(cls, init)
+
+    @classmethod
+    def preset(cls, scale: str = "course", **overrides: Any):
+        """A model with the settings of a scale.
+
+        Parameters
+        ----------
+        scale : {"smoke", "course", "paper"}
+            ``"smoke"``: trains in seconds (a check that everything runs, not a usable model);
+            ``"course"``: the class defaults, what the book's chapters use; ``"paper"``: the
+            settings of the model's paper, cited in the class docstring (hours on a CPU; a GPU
+            helps, ``device="auto"`` takes one).
+        **overrides
+            Settings that replace those of the scale (``seed=...``, ``device=...``, ...).
+
+        Returns
+        -------
+        object
+            An untrained model of this class.
+
+        Raises
+        ------
+        ValueError
+            For a scale the class does not know (the message names it).
+
+        Examples
+        --------
+        >>> from artgen_lite.models import RBM
+        >>> RBM.preset("paper").get_params()["method"]
+        'pcd'
+        >>> RBM.preset("smoke", epochs=3).epochs
+        3
+        """
+        return make_preset(cls, scale, overrides)
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        """The constructor's keyword settings, read from the ``__init__`` signature."""
+        sig = inspect.signature(cls.__init__)
+        return [name for name, p in sig.parameters.items()
+                if name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor settings, as a dict (``type(m)(**m.get_params())`` rebuilds it).
+
+        Read from the ``__init__`` signature, as scikit-learn's ``BaseEstimator`` does: every
+        setting is stored as an attribute of the same name.
+
+        Returns
+        -------
+        dict
+            Setting name → value, ``device`` as given (``"auto"`` stays ``"auto"``).
+
+        Examples
+        --------
+        >>> from artgen_lite.models import RBM
+        >>> params = RBM(n_hidden=8).get_params()
+        >>> params["n_hidden"], params["device"]
+        (8, 'auto')
+        """
+        return {k: getattr(self, k) for k in self._param_names()}
+
+    def set_params(self, **params: Any):
+        """Change the settings of an untrained model (checked as the constructor checks them).
+
+        Parameters
+        ----------
+        **params
+            Settings by name; an unknown name is a ``ValueError`` naming it and the known ones.
+
+        Returns
+        -------
+        object
+            ``self``.
+
+        Raises
+        ------
+        RuntimeError
+            On a trained model, whose learned state was made with the old settings: build a new
+            one, ``type(m)(**{**m.get_params(), **changes})``, and fit it.
+
+        Examples
+        --------
+        >>> from artgen_lite.models import RBM
+        >>> RBM().set_params(n_hidden=16, seed=3).get_params()["n_hidden"]
+        16
+        """
+        names = self._param_names()
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no setting(s) {unknown}; its settings are {names}")
+        if getattr(self, "is_fitted", False):
+            raise RuntimeError(f"this {type(self).__name__} is trained: set_params would not change what it "
+                               "learned; build a new model with the changed settings and fit it")
+        # the constructor's checks, conversions and derived attributes, all at once
+        self.__dict__.update(type(self)(**{**self.get_params(), **params}).__dict__)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
