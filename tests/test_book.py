@@ -293,6 +293,37 @@ def test_execution_cache_reruns_only_what_changed(tmp_path, monkeypatch):
     assert len(runs) == 4 and runs[2][1] == {"SCALE": "smoke", "SEED": 3}
 
 
+def test_chapters_run_side_by_side_and_a_failing_one_fails_the_build_after_the_others(tmp_path, monkeypatch):
+    """``make book`` runs chapters in parallel (``--jobs``): each kernel gets its share of the cores,
+    every chapter that ran is cached, and one that raises still fails the run (naming it)."""
+    import json
+
+    nbtools = _nbtools()
+    src = tmp_path / "src"
+    src.mkdir()
+    cell = "```{code-cell} ipython3\n%s\n```\n"
+    for name, code in [("01_ok", "import os\nSCALE = 'course'\nprint(os.environ['OMP_NUM_THREADS'])"),
+                       ("02_ok", "SCALE = 'course'"), ("03_bad", "SCALE = 'course'\nraise ValueError('boom')")]:
+        nb = jupytext.reads(cell % code, fmt="md:myst")
+        nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+        jupytext.write(nb, src / f"{name}.ipynb")
+    monkeypatch.setattr(nbtools, "NOTEBOOKS", src)
+    monkeypatch.setattr(nbtools.os, "cpu_count", lambda: 4)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    with pytest.raises(Exception, match="boom"):
+        nbtools.run_papermill("smoke", out, None, prepare_only=False, cache=cache, jobs=2)
+    cached = sorted(m.name.split("-")[0] for m in cache.glob("*.json"))
+    assert cached == ["01_ok", "02_ok"]
+    record = json.loads(next(cache.glob("01_ok-*.json")).read_text())
+    assert record["threads"] == "2" and record["cached"] is False
+    # the kernel saw its share of the cores
+    cells = json.loads((out / "01_ok.ipynb").read_text())["cells"]
+    printed = ["".join(o.get("text", "")) for c in cells for o in c.get("outputs", [])]
+    assert printed == ["2\n"]
+
+
 def test_status_page_lists_each_chapter_with_scale_time_and_versions():
     nbtools = _nbtools()
     status = {"written": "2026-01-02T03:04:05+00:00", "versions": {"numpy": "2.4.6", "torch": "2.13.0"},
@@ -302,8 +333,8 @@ def test_status_page_lists_each_chapter_with_scale_time_and_versions():
                   {"chapter": "02_y", "scale": "course", "seconds": 120.0, "executed_at": "2026-01-02T00:00:00+00:00",
                    "cached": False, "versions": {"numpy": "2.4.5", "torch": "2.13.0"}}]}
     page = nbtools.status_page(status, ["01_x", "02_y"])
-    assert "| {doc}`chapters/01_x` | course | 2026-01-01T00:00:00+00:00 | cached | 65 |" in page
-    assert "| {doc}`chapters/02_y` | course | 2026-01-02T00:00:00+00:00 | executed | 120 |" in page
+    assert "| {doc}`chapters/01_x` | course | 2026-01-01T00:00:00+00:00 | cached | 65 | all |" in page
+    assert "| {doc}`chapters/02_y` | course | 2026-01-02T00:00:00+00:00 | executed | 120 | all |" in page
     assert "numpy 2.4.6, torch 2.13.0" in page and "3.1 minutes" in page
     assert "other versions of: numpy" in page
     assert "No execution record" in nbtools.status_page(None, [])

@@ -27,6 +27,7 @@ import ast
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -67,6 +68,7 @@ def _hash_inputs(nb: Path, scale: str, seed) -> str:
     add("scale", str(scale).encode())
     add("seed", str(seed).encode())
     add("accelerator", _accelerator().encode())  # what the chapters' DEVICE = "auto" resolves to
+    add("threads", os.environ.get("OMP_NUM_THREADS", "").encode())  # can change a result's last bits
     return h.hexdigest()
 
 
@@ -102,52 +104,115 @@ def write_status(out: Path, records: list[dict]) -> Path:
     return path
 
 
-def run_papermill(scale: str, out: Path, names, prepare_only: bool, seed=None, cache: Path | None = CACHE) -> int:
-    """Prepare (inject parameters) or execute the chapters; executed ones go through the cache."""
+#: course-scale seconds of the longest chapters (status page of 2026-12-06, 2 cores), used only to
+#: start them first when chapters run side by side; a chapter not listed counts as one minute
+COURSE_SECONDS = {"04": 294, "06_long_regions.": 267, "12": 201, "11": 159, "05": 152,
+                  "06_long_regions_judging": 141, "09": 134, "07": 80}
+
+
+def _expected_seconds(nb: Path, cache: Path | None) -> float:
+    """How long ``nb`` ran last time (the newest record in the cache), else :data:`COURSE_SECONDS`."""
+    if cache is not None and cache.exists():
+        metas = sorted(cache.glob(f"{nb.stem}-*.json"), key=lambda m: m.stat().st_mtime)
+        if metas:
+            return float(json.loads(metas[-1].read_text()).get("seconds", 60.0))
+    name = nb.stem + "."
+    return float(next((v for k, v in COURSE_SECONDS.items() if name.startswith(k)), 60.0))
+
+
+def default_jobs() -> int:
+    """Chapters run side by side: ``ARTGEN_BOOK_JOBS`` if set, else one per core, at most 4 (each
+    kernel holds up to 2 GB)."""
+    env = os.environ.get("ARTGEN_BOOK_JOBS")
+    return max(1, int(env)) if env else max(1, min(os.cpu_count() or 1, 4))
+
+
+def _execute_one(nb: str, target: str, params: dict) -> tuple[str, float]:
+    """Run one chapter with papermill into ``target`` (via a ``.running`` file), in the chapter's
+    folder; when it started (UTC, ISO) and how many seconds it took."""
+    import papermill as pm
+
+    started, start = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), time.time()
+    tmp = Path(target).with_suffix(".running.ipynb")
+    pm.execute_notebook(nb, str(tmp), parameters=params, kernel_name="python3", cwd=str(Path(nb).parent),
+                        progress_bar=False, log_output=False)
+    tmp.replace(target)
+    return started, time.time() - start
+
+
+def run_papermill(scale: str, out: Path, names, prepare_only: bool, seed=None, cache: Path | None = CACHE,
+                  jobs: int = 1) -> int:
+    """Prepare (inject parameters) or execute the chapters; executed ones go through the cache.
+
+    With ``jobs > 1`` that many chapters run side by side, longest first, each kernel with
+    ``cores // jobs`` threads (``OMP_NUM_THREADS``; the thread count is part of the cache key, as
+    it can change the last bits of a result)."""
     import papermill as pm
 
     out.mkdir(parents=True, exist_ok=True)
     params = {"SCALE": scale} if seed is None else {"SCALE": scale, "SEED": seed}
-    records = []
-    for nb in chapters(names):
-        target = out / nb.name
-        if prepare_only:
-            pm.execute_notebook(str(nb), str(target), parameters=params, prepare_only=True,
+    if prepare_only:
+        for nb in chapters(names):
+            pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, prepare_only=True,
                                 kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False)
             print(f"{nb.name}: prepared at SCALE={scale!r}", flush=True)
-            continue
+        return 0
+    if jobs > 1:
+        threads = str(max(1, (os.cpu_count() or 1) // jobs))
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ[var] = threads
+    records, todo = {}, []
+    for nb in chapters(names):
+        target = out / nb.name
         key = _hash_inputs(nb, scale, seed)
         hit = cache / f"{nb.stem}-{key[:20]}.ipynb" if cache else None
         meta = hit.with_suffix(".json") if hit else None
         if hit and hit.exists() and meta.exists():
             shutil.copyfile(hit, target)
-            record = {**json.loads(meta.read_text()), "cached": True}
-            print(f"{nb.name}: from the cache ({hit.name}, executed {record['executed_at']})", flush=True)
+            records[nb.stem] = {**json.loads(meta.read_text()), "cached": True}
+            print(f"{nb.name}: from the cache ({hit.name}, executed {records[nb.stem]['executed_at']})", flush=True)
         else:
-            start, started = time.time(), dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-            tmp = target.with_suffix(".running.ipynb")
-            pm.execute_notebook(
-                str(nb), str(tmp), parameters=params, kernel_name="python3", cwd=str(NOTEBOOKS),
-                progress_bar=False, log_output=False,
-            )
-            tmp.replace(target)
-            record = {"chapter": nb.stem, "scale": scale, "seed": seed, "seconds": round(time.time() - start, 1),
-                      "executed_at": started,
-                      "hash": key[:20], "versions": package_versions(), "cached": False}
-            if cache:
-                cache.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(target, hit.with_suffix(".tmp"))
-                hit.with_suffix(".tmp").replace(hit)
-                meta.write_text(json.dumps(record, indent=1) + "\n")
-            print(f"{nb.name}: executed in {record['seconds']:.0f} s at SCALE={scale!r}", flush=True)
-        records.append(record)
-    if not prepare_only:
-        old = out / STATUS_JSON
-        if names and old.exists():  # a partial run keeps the other chapters' records
-            kept = [r for r in json.loads(old.read_text())["chapters"]
-                    if r["chapter"] not in {r2["chapter"] for r2 in records}]
-            records = sorted(kept + records, key=lambda r: r["chapter"])
-        write_status(out, records)
+            todo.append((nb, target, key, hit, meta))
+
+    def done(item, started: str, seconds: float) -> None:
+        nb, target, key, hit, meta = item
+        record = {"chapter": nb.stem, "scale": scale, "seed": seed, "seconds": round(seconds, 1),
+                  "executed_at": started, "threads": os.environ.get("OMP_NUM_THREADS"),
+                  "hash": key[:20], "versions": package_versions(), "cached": False}
+        if cache:
+            cache.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target, hit.with_suffix(".tmp"))
+            hit.with_suffix(".tmp").replace(hit)
+            meta.write_text(json.dumps(record, indent=1) + "\n")
+        records[nb.stem] = record
+        print(f"{nb.name}: executed in {seconds:.0f} s at SCALE={scale!r}", flush=True)
+
+    todo.sort(key=lambda item: -_expected_seconds(item[0], cache))  # longest first
+    if jobs <= 1 or len(todo) <= 1:
+        for item in todo:
+            done(item, *_execute_one(str(item[0]), str(item[1]), params))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        failed = []
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_execute_one, str(item[0]), str(item[1]), params): item for item in todo}
+            for future in as_completed(futures):
+                try:
+                    done(futures[future], *future.result())
+                except Exception as err:  # the others finish (and are cached) before the build fails
+                    print(f"{futures[future][0].name}: FAILED: {err}", file=sys.stderr, flush=True)
+                    failed.append(err)
+        if failed:
+            raise failed[0]
+    records = [records[k] for k in sorted(records)]
+    old = out / STATUS_JSON
+    if names and old.exists():  # a partial run keeps the other chapters' records
+        kept = [r for r in json.loads(old.read_text())["chapters"]
+                if r["chapter"] not in {r2["chapter"] for r2 in records}]
+        records = sorted(kept + records, key=lambda r: r["chapter"])
+    write_status(out, records)
     return 0
 
 
@@ -197,8 +262,8 @@ def status_page(status: dict | None, staged: list[str]) -> str:
     versions = status.get("versions", {})
     lines += [f"This build: {status.get('written', '?')} (UTC). Packages: "
               + ", ".join(f"{k} {v}" for k, v in versions.items() if v) + ".", ""]
-    lines += ["| Chapter | Scale | Executed (UTC) | This build | Time (s) |",
-              "|:--|:--|:--|:--|--:|"]
+    lines += ["| Chapter | Scale | Executed (UTC) | This build | Time (s) | Threads |",
+              "|:--|:--|:--|:--|--:|--:|"]
     total = 0.0
     for r in status["chapters"]:
         name = r["chapter"]
@@ -206,8 +271,10 @@ def status_page(status: dict | None, staged: list[str]) -> str:
         how = "cached" if r.get("cached") else "executed"
         total += float(r.get("seconds") or 0)
         lines.append(f"| {link} | {r.get('scale', '?')} | {r.get('executed_at', '?')} | {how} | "
-                     f"{float(r.get('seconds') or 0):.0f} |")
-    lines += ["", f"All chapters together ran for {total / 60:.1f} minutes when they were executed.", ""]
+                     f"{float(r.get('seconds') or 0):.0f} | {r.get('threads') or 'all'} |")
+    lines += ["", f"All chapters together ran for {total / 60:.1f} minutes when they were executed. "
+              "*Threads*: the CPU threads each chapter's kernel had (`make book` runs chapters side by "
+              "side, one per core, each with its share of the cores; *all*: one chapter at a time).", ""]
     differing = sorted({name for r in status["chapters"] for name, v in (r.get("versions") or {}).items()
                         if v != versions.get(name)})
     if differing:
@@ -507,6 +574,8 @@ def main(argv=None) -> int:
         s.add_argument("names", nargs="*", help="chapter prefixes, e.g. 01 03 (default: all)")
         s.add_argument("--seed", type=int, default=None, help="inject SEED (default: the chapter's own)")
         s.add_argument("--no-cache", action="store_true", help="execute even when build/cache holds the chapter")
+        s.add_argument("--jobs", type=int, default=None,
+                       help="chapters run side by side (default: ARTGEN_BOOK_JOBS, else one per core, at most 4)")
     s = sub.add_parser("stage")
     s.add_argument("--notebooks", type=Path, required=True)
     s.add_argument("--out", type=Path, required=True)
@@ -520,7 +589,8 @@ def main(argv=None) -> int:
         return tag_cells()
     if args.cmd in ("execute", "prepare"):
         return run_papermill(args.scale, args.out, args.names, prepare_only=args.cmd == "prepare",
-                             seed=args.seed, cache=None if getattr(args, "no_cache", False) else CACHE)
+                             seed=args.seed, cache=None if getattr(args, "no_cache", False) else CACHE,
+                             jobs=args.jobs or default_jobs())
     if args.cmd == "stage":
         return stage(args.notebooks, args.out)
     return check_pairs()
