@@ -26,16 +26,14 @@ generator of PC scores can do no better than this ceiling.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any, Callable, Iterable
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
-from .wgan_gp import critic_step
+from .wgan_gp import WGANGPTrainer, check_fit_options, train_epochs
 
 __all__ = ["PCAGAN", "fit_pca", "pca_reconstruct"]
 
@@ -333,19 +331,9 @@ class PCAGAN(GenerativeModel):
         return (_project(X, self.pca, self.k) / self.pca["scale"]).float()
 
     # ------------------------------------------------------------------ training
-    def _fit(
-        self,
-        X: np.ndarray,
-        progress: bool,
-        callback: Callable[["PCAGAN", int], Any] | None = None,
-        callback_every: int = 1,
-        **kwargs: Any,
-    ) -> None:
-        if kwargs:
-            raise TypeError(f"PCAGAN.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable; got {type(callback).__name__}")
-        callback_every = _check_positive_int(callback_every, "callback_every")
+    def _fit(self, X: np.ndarray, progress: bool, callback: Callable[["PCAGAN", int], Any] | None = None,
+             callback_every: int = 1, **kwargs: Any) -> None:
+        callback_every = check_fit_options(self, callback, callback_every, kwargs)
         if X.shape[0] < 2:
             raise ValueError(f"X must have at least 2 haplotypes for a PCA; got {X.shape[0]}")
         gen = torch.Generator().manual_seed(self.seed)
@@ -359,51 +347,13 @@ class PCAGAN(GenerativeModel):
         betas = (self.beta1, self.beta2)
         opt_g = torch.optim.Adam(G.parameters(), lr=self.lr_g, betas=betas)
         opt_c = torch.optim.Adam(D.parameters(), lr=self.lr_c, betas=betas)
-        n = len(data)
-        bs = min(self.batch_size, n)
-        # an epoch: one pass of critic steps over the rows, and at least one generator step
-        n_batches = max(n // bs, self.n_critic)
-        n_perms = math.ceil(n_batches * bs / n)
-        step = 0
-        epochs = self._epochs_for(n_batches)
-        bar = tqdm(range(epochs), desc="PCAGAN", disable=not progress, unit="epoch")
-        for epoch in bar:
-            t0 = time.perf_counter()
-            perm = torch.cat([torch.randperm(n, generator=gen) for _ in range(n_perms)])
-            sums = dict(critic_loss=0.0, gradient_penalty=0.0, wasserstein=0.0, generator_loss=0.0)
-            n_g = 0
-            for b in range(n_batches):
-                real = data[perm[b * bs : (b + 1) * bs]]
-                with torch.no_grad():
-                    fake = G(torch.randn(bs, self.latent_dim, generator=gen).to(dev))
-                eps = torch.rand((real.shape[0], 1), generator=gen).to(dev)  # as critic_step would draw it
-                logs = critic_step(D, opt_c, real, fake, self.gp_weight, eps=eps)
-                for key, value in logs.items():
-                    sums[key] += value
-                step += 1
-                if step % self.n_critic == 0:
-                    D.requires_grad_(False)
-                    loss_g = -D(G(torch.randn(bs, self.latent_dim, generator=gen).to(dev))).mean()
-                    opt_g.zero_grad(set_to_none=True)
-                    loss_g.backward()
-                    opt_g.step()
-                    D.requires_grad_(True)
-                    sums["generator_loss"] += loss_g.item()
-                    n_g += 1
-            rec: dict[str, Any] = {"epoch": epoch + 1}
-            for key in ("critic_loss", "gradient_penalty", "wasserstein"):
-                rec[key] = sums[key] / n_batches
-            rec["generator_loss"] = sums["generator_loss"] / n_g if n_g else float("nan")
-            rec["time_s"] = time.perf_counter() - t0
-            self.history.append(rec)
-            if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == epochs):
-                extra = callback(self, epoch + 1)
-                if isinstance(extra, dict):
-                    rec.update(extra)
-            bar.set_postfix(W=f"{rec['wasserstein']:.3f}", gp=f"{rec['gradient_penalty']:.3f}")
-            if self._checkpoint(epoch + 1, epochs):
-                break
-        bar.close()
+
+        def fake_batch(k: int) -> torch.Tensor:
+            return G(torch.randn(k, self.latent_dim, generator=gen).to(dev))
+
+        trainer = WGANGPTrainer(D, fake_batch, opt_c, opt_g, gen, gp_weight=self.gp_weight)
+        train_epochs(self, trainer, data, batch_size=min(self.batch_size, len(data)), n_critic=self.n_critic,
+                     desc="PCAGAN", progress=progress, callback=callback, callback_every=callback_every)
 
     # ------------------------------------------------------------------ generation
     def _scores(self, n: int, generator: torch.Generator, batch: int = 4096) -> torch.Tensor:
