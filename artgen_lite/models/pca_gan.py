@@ -7,7 +7,8 @@ generation in principal component space", MLCB 2024).  Their code is not public;
 the suggested recipe of methods.md section 9:
 
 1. PCA of the *training* haplotypes (centred, not scaled): keep ``k = n_components`` components
-   (a seeded randomised SVD, exact when ``k`` reaches the rank of the data);
+   (scikit-learn's ``PCA`` as in :mod:`artgen_lite.metrics.pca`: exact up to 2,000 SNPs, a
+   seeded randomized SVD beyond, exact when ``k`` reaches the rank of the data);
 2. standardise the PC scores (divide each by its standard deviation) and train a WGAN-GP on
    these ``k`` numbers per haplotype: MLP generator and critic, Adam(1e-4, betas (0.5, 0.9)),
    gradient penalty ``lambda = 10``, 5 critic steps per generator step;
@@ -39,47 +40,55 @@ __all__ = ["PCAGAN", "fit_pca", "pca_reconstruct"]
 
 
 # ---------------------------------------------------------------------------------- PCA
-def fit_pca(X: Any, n_components: int, seed: int = 0, n_iter: int = 4, oversample: int = 20) -> dict[str, torch.Tensor]:
-    """Centred PCA of the 0/1 matrix ``X`` by a seeded randomised SVD (Halko et al. 2011).
+def fit_pca(X: Any, n_components: int, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Centred PCA of the 0/1 matrix ``X``: scikit-learn's ``PCA``, the one the metrics use.
 
-    Returns a dict of float64 tensors: ``mean`` (n_snps), ``components`` (k x n_snps, rows =
-    loadings, sign fixed so the largest entry of each is positive), ``scale`` (k: standard
-    deviation of the scores, ``singular value / sqrt(n - 1)``; 1 for components beyond the
-    rank of the data, which are zero) and ``explained_variance_ratio`` (k).  With ``k`` at
-    or above the rank of the centred data the range finder spans it completely, so the
-    decomposition is exact.
+    The solver is that of :mod:`artgen_lite.metrics.pca` (the exact ``covariance_eigh`` up to
+    2,000 SNPs, a randomized SVD seeded with ``seed`` beyond).  Returns a dict of float64
+    tensors: ``mean`` (n_snps), ``components`` (k x n_snps, rows = loadings, sign fixed so the
+    largest entry of each is positive), ``scale`` (k: standard deviation of the scores,
+    ``singular value / sqrt(n - 1)``; 1 for components beyond the rank of the data, which are
+    zero) and ``explained_variance_ratio`` (k).  With ``k`` at or above the rank of the centred
+    data the decomposition is exact.
 
     Explained in the chapter 'Generative models for long regions' (notebooks/06_long_regions).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_haplotypes, n_snps)
+        0/1 haplotypes.
+    n_components : int
+        Components ``k`` (more than the data have are returned as zero components).
+    seed : int, default 0
+        Seed of the randomized solver (used beyond 2,000 SNPs).
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        ``mean``, ``components``, ``scale``, ``explained_variance_ratio``.
     """
+    from ..metrics.pca import _fit as sklearn_fit, _pca as sklearn_pca  # lazy: scipy, sklearn
+
     X = check_haplotypes(X, "X")
     k = _check_positive_int(n_components, "n_components")
     n, m = X.shape
-    A = torch.from_numpy(X).double()
-    mean = A.mean(0)
-    A -= mean
-    total_var = float((A * A).sum()) / max(n - 1, 1)
-    r = min(n, m)
-    width = min(k + oversample, r)
-    gen = torch.Generator().manual_seed(int(seed))
-    if width >= r:  # small problem: exact SVD
-        _, s, vt = torch.linalg.svd(A, full_matrices=False)
-    else:
-        Q = torch.linalg.qr(A @ torch.randn(m, width, generator=gen, dtype=torch.float64)).Q
-        for _ in range(n_iter):  # power iterations sharpen the spectrum
-            Q = torch.linalg.qr(A.t() @ Q).Q
-            Q = torch.linalg.qr(A @ Q).Q
-        _, s, vt = torch.linalg.svd(Q.t() @ A, full_matrices=False)
-    kk = min(k, len(s))
-    s, vt = s[:kk], vt[:kk]
+    A = X.astype(np.float64)
+    kk = min(k, n, m)
+    pca = sklearn_fit(sklearn_pca(kk, m).set_params(random_state=int(seed)), A)
+    mean = torch.from_numpy(pca.mean_.copy())
+    vt = torch.from_numpy(np.ascontiguousarray(pca.components_, dtype=np.float64))
+    scale = torch.from_numpy(np.sqrt(np.clip(pca.explained_variance_, 0.0, None)))
+    centred = A - pca.mean_
+    total_var = float(np.einsum("ij,ij->", centred, centred)) / max(n - 1, 1)
     # deterministic signs: the largest-magnitude loading of each component is positive
     idx = vt.abs().argmax(1)
     signs = torch.sign(vt[torch.arange(kk), idx])
     signs[signs == 0] = 1
     vt = vt * signs[:, None]
-    scale = s / math.sqrt(max(n - 1, 1))
     ratio = scale**2 / total_var if total_var > 0 else torch.zeros(kk, dtype=torch.float64)
-    tiny = scale <= 1e-9 * max(float(scale.max()) if kk else 1.0, 1e-300)
-    vt[tiny] = 0.0  # directions beyond the rank: numerically arbitrary, make them zero
+    # directions beyond the rank (variance at rounding level, 1e-10 of the largest): make them zero
+    tiny = scale <= 1e-5 * max(float(scale.max()) if kk else 1.0, 1e-300)
+    vt[tiny] = 0.0
     scale[tiny] = 1.0
     ratio[tiny] = 0.0
     if kk < k:  # more components asked than the data have: pad with zero components
