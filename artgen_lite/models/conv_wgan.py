@@ -20,7 +20,9 @@ What is kept from the paper:
   with ``lambda = 10`` and ``GP = mean((||grad C(x_hat)|| - 1)**2)`` on random interpolates of
   real and fake packs (``u ~ U(0, label_noise)`` is the authors' label noise, 0.1 in their code);
   generator loss ``-mean C(G(z))``; ``n_critic`` critic steps per generator step; Adam with
-  betas (0.5, 0.9); an epoch is one pass of critic steps over the training rows.
+  betas (0.5, 0.9); an epoch is one pass of critic steps over the training rows.  The loop is
+  the one all WGAN-GPs of the book share (:mod:`artgen_lite.models.wgan_gp`); this model
+  supplies its fake batches, packing, label noise and moving average.
 * **Generation**: threshold ``G(z)`` at 0.5 (the authors' ``rint``).
   :meth:`ConvWGAN.sample_probabilities` gives the per-SNP probabilities themselves and
   ``sample(..., threshold=False)`` one Bernoulli draw per SNP.

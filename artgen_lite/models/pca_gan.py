@@ -11,7 +11,8 @@ the suggested recipe of methods.md section 9:
    seeded randomized SVD beyond, exact when ``k`` reaches the rank of the data);
 2. standardise the PC scores (divide each by its standard deviation) and train a WGAN-GP on
    these ``k`` numbers per haplotype: MLP generator and critic, Adam(1e-4, betas (0.5, 0.9)),
-   gradient penalty ``lambda = 10``, 5 critic steps per generator step;
+   gradient penalty ``lambda = 10``, 5 critic steps per generator step (the loop all WGAN-GPs
+   of the book share, :mod:`artgen_lite.models.wgan_gp`);
 3. generate scores, map them back to SNP space with the loadings and the mean
    (``scores @ V_k.T + mean``) and **threshold at 0.5** (the default;
    ``sample(..., threshold=False)`` instead clips to [0, 1] and draws Bernoulli).
