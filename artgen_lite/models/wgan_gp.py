@@ -1,4 +1,4 @@
-"""The WGAN-GP critic step, shared by every Wasserstein GAN of the book.
+"""The WGAN-GP critic step and training loop, shared by every Wasserstein GAN of the book.
 
 Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions), where the loss is
 written out; the models that use it are :class:`artgen_lite.models.ConvWGAN`,
