@@ -20,7 +20,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from ..models.base import GenerativeModel, _check_positive_int
-from ..models.wgan_gp import critic_step, gradient_penalty
+from ..models.wgan_gp import WGANGPTrainer, gradient_penalty
 from .alphabet import decode, one_hot, window_codes
 
 __all__ = ["DNAWGAN", "gradient_penalty"]
@@ -187,33 +187,24 @@ class DNAWGAN(GenerativeModel):
         opt_c = torch.optim.Adam(self.critic.parameters(), lr=self.lr, betas=(0.5, 0.9))
         bs, n = self.batch_size, len(data)
         order, pos = torch.randperm(n, generator=gen), 0
-        sums = dict(critic_loss=0.0, wasserstein=0.0, gp=0.0, g_loss=0.0)
+
+        def fake_batch(k: int) -> torch.Tensor:
+            return self.generator(torch.randn(k, self.latent_dim, generator=gen).to(dev))
+
+        trainer = WGANGPTrainer(self.critic, fake_batch, opt_c, opt_g, gen, gp_weight=self.gp_weight)
         bar = tqdm(range(1, self.iterations + 1), desc="DNA WGAN-GP", disable=not progress, unit="it")
         for it in bar:
-            # --- n_critic critic steps
-            self.critic.requires_grad_(True)
-            for _ in range(self.n_critic):
+            for j in range(self.n_critic):  # the row logs the last critic step of each iteration
                 if pos + bs > n:
                     order, pos = torch.randperm(n, generator=gen), 0
-                real = data[order[pos : pos + bs]]
+                trainer.critic_update(data[order[pos : pos + bs]], record=j == self.n_critic - 1)
                 pos += bs
-                with torch.no_grad():
-                    fake = self.generator(torch.randn(bs, self.latent_dim, generator=gen).to(dev))
-                logs = critic_step(self.critic, opt_c, real, fake, self.gp_weight, generator=gen)
-            # --- one generator step through the frozen critic
-            self.critic.requires_grad_(False)
-            loss_g = -self.critic(self.generator(torch.randn(bs, self.latent_dim, generator=gen).to(dev))).mean()
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            opt_g.step()
-            sums["critic_loss"] += logs["critic_loss"]
-            sums["wasserstein"] += logs["wasserstein"]
-            sums["gp"] += logs["gradient_penalty"]
-            sums["g_loss"] += loss_g.item()
+            trainer.generator_update(bs)
             if it % self.log_every == 0 or it == self.iterations:
-                k = it - (self.history[-1]["iteration"] if self.history else 0)
-                row: dict[str, Any] = {"iteration": it, **{key: v / k for key, v in sums.items()}}
-                sums = dict.fromkeys(sums, 0.0)
+                means = trainer.record()
+                row: dict[str, Any] = {"iteration": it, "critic_loss": means["critic_loss"],
+                                       "wasserstein": means["wasserstein"], "gp": means["gradient_penalty"],
+                                       "g_loss": means["generator_loss"]}
                 if callback is not None:
                     extra = callback(self, it)
                     if isinstance(extra, dict):  # numpy scalars -> float, so save() can store them
@@ -221,7 +212,6 @@ class DNAWGAN(GenerativeModel):
                                     for key, v in extra.items()})
                 self.history.append(row)
                 bar.set_postfix(W=f"{row['wasserstein']:.3f}")
-        self.critic.requires_grad_(True)
         self.train_time_s = time.perf_counter() - t0
         return self
 

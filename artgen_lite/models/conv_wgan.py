@@ -20,7 +20,9 @@ What is kept from the paper:
   with ``lambda = 10`` and ``GP = mean((||grad C(x_hat)|| - 1)**2)`` on random interpolates of
   real and fake packs (``u ~ U(0, label_noise)`` is the authors' label noise, 0.1 in their code);
   generator loss ``-mean C(G(z))``; ``n_critic`` critic steps per generator step; Adam with
-  betas (0.5, 0.9); an epoch is one pass of critic steps over the training rows.
+  betas (0.5, 0.9); an epoch is one pass of critic steps over the training rows.  The loop is
+  the one all WGAN-GPs of the book share (:mod:`artgen_lite.models.wgan_gp`); this model
+  supplies its fake batches, packing, label noise and moving average.
 * **Generation**: threshold ``G(z)`` at 0.5 (the authors' ``rint``).
   :meth:`ConvWGAN.sample_probabilities` gives the per-SNP probabilities themselves and
   ``sample(..., threshold=False)`` one Bernoulli draw per SNP.
@@ -64,16 +66,14 @@ padding masked to zero, and samples are trimmed back to ``n`` SNPs.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any, Callable
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
-from .wgan_gp import critic_step
+from .wgan_gp import WGANGPTrainer, check_fit_options, ema_of, train_epochs
 
 __all__ = ["ConvWGAN", "geometry"]
 
@@ -478,24 +478,14 @@ class ConvWGAN(GenerativeModel):
         extra = self.native_length - x.shape[1]
         return nn.functional.pad(x, (0, extra)) if extra else x
 
-    def _critic_on(self, x: torch.Tensor) -> torch.Tensor:
-        """Critic scores of (B, native length) rows, packed ``pack`` at a time."""
-        return self.critic(x.reshape(x.shape[0] // self.pack, self.pack, x.shape[1]))
+    def _packs(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, native length) rows as the critic's (B / pack, pack, native length) inputs."""
+        return x.reshape(x.shape[0] // self.pack, self.pack, x.shape[1])
 
     # ------------------------------------------------------------------ training
-    def _fit(
-        self,
-        X: np.ndarray,
-        progress: bool,
-        callback: Callable[["ConvWGAN", int], Any] | None = None,
-        callback_every: int = 1,
-        **kwargs: Any,
-    ) -> None:
-        if kwargs:
-            raise TypeError(f"ConvWGAN.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable; got {type(callback).__name__}")
-        callback_every = _check_positive_int(callback_every, "callback_every")
+    def _fit(self, X: np.ndarray, progress: bool, callback: Callable[["ConvWGAN", int], Any] | None = None,
+             callback_every: int = 1, **kwargs: Any) -> None:
+        callback_every = check_fit_options(self, callback, callback_every, kwargs)
         bs = self.batch_size - self.batch_size % self.pack
         if X.shape[0] < bs:
             raise ValueError(
@@ -507,7 +497,7 @@ class ConvWGAN(GenerativeModel):
         _init(D, gen)
         with torch.no_grad():  # the critic starts flat (score 0, gradient 0): no early blow-up
             D.linear.weight.zero_()
-        n, m = X.shape
+        m = X.shape[1]
         mask = torch.zeros(self.native_length)
         mask[:m] = 1.0
         if self.af_init:
@@ -519,16 +509,14 @@ class ConvWGAN(GenerativeModel):
         self._to_device()  # initialised on the CPU from the seeded generator, then moved
         dev = self._dev
         mask = mask.to(dev)
-        if self.ema:
-            self.generator_ema.load_state_dict(G.state_dict())
+        ema = None
+        if self.ema:  # sampling uses the moving average (its inner network, saved as generator_ema)
+            ema = ema_of(G, self.ema)
+            self.generator_ema = ema.module
         data = self._pad(torch.from_numpy(X).float()).to(dev)
         betas = (self.beta1, self.beta2)
         opt_g = torch.optim.Adam(G.parameters(), lr=self.lr_g, betas=betas, foreach=True)
         opt_c = torch.optim.Adam(D.parameters(), lr=self.lr_c, betas=betas, foreach=True)
-        # an epoch: one pass of critic steps over the rows, and at least one generator step
-        n_batches = max(n // bs, self.n_critic)
-        n_perms = math.ceil(n_batches * bs / n)
-        n_packs = bs // self.pack
 
         def fake_batch(k: int) -> torch.Tensor:
             z, noises = G.draw_noise(k, gen)
@@ -538,57 +526,11 @@ class ConvWGAN(GenerativeModel):
                 p = hard + p - p.detach()
             return p * mask
 
-        epochs = self._epochs_for(n_batches)
-        bar = tqdm(range(epochs), desc="ConvWGAN", disable=not progress, unit="epoch")
-        step = 0
-        for epoch in bar:
-            t0, c0 = time.perf_counter(), time.process_time()
-            perm = torch.cat([torch.randperm(n, generator=gen) for _ in range(n_perms)])
-            sums = dict(critic_loss=0.0, gradient_penalty=0.0, wasserstein=0.0, generator_loss=0.0)
-            n_g = 0
-            for b in range(n_batches):
-                # ---- critic step
-                real = data[perm[b * bs : (b + 1) * bs]]
-                with torch.no_grad():
-                    fake = fake_batch(bs)
-                u = self.label_noise * float(torch.rand(1, generator=gen))
-                eps = torch.rand(n_packs, 1, 1, generator=gen).to(dev)
-                logs = critic_step(D, opt_c, real.reshape(n_packs, self.pack, -1),
-                                   fake.reshape(n_packs, self.pack, -1), self.gp_weight,
-                                   eps=eps, real_weight=1 - u)
-                for key, value in logs.items():
-                    sums[key] += value
-                step += 1
-                # ---- generator step every n_critic critic steps
-                if step % self.n_critic == 0:
-                    D.requires_grad_(False)
-                    loss_g = -self._critic_on(fake_batch(bs)).mean()
-                    opt_g.zero_grad(set_to_none=True)
-                    loss_g.backward()
-                    opt_g.step()
-                    D.requires_grad_(True)
-                    if self.ema:
-                        with torch.no_grad():
-                            for pe, pg in zip(self.generator_ema.parameters(), G.parameters()):
-                                pe.lerp_(pg, 1.0 - self.ema)
-                    sums["generator_loss"] += loss_g.item()
-                    n_g += 1
-            rec: dict[str, Any] = {"epoch": epoch + 1}
-            for key in ("critic_loss", "gradient_penalty", "wasserstein"):
-                rec[key] = sums[key] / n_batches
-            rec["generator_loss"] = sums["generator_loss"] / n_g if n_g else float("nan")
-            rec["time_s"] = time.perf_counter() - t0
-            rec["cpu_s"] = time.process_time() - c0
-            self.history.append(rec)
-            if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == epochs):
-                self._finish_sampler()
-                extra = callback(self, epoch + 1)
-                if isinstance(extra, dict):
-                    rec.update(extra)
-            bar.set_postfix(W=f"{rec['wasserstein']:.3f}", gp=f"{rec['gradient_penalty']:.3f}")
-            if self._checkpoint(epoch + 1, epochs):
-                break
-        bar.close()
+        trainer = WGANGPTrainer(D, fake_batch, opt_c, opt_g, gen, gp_weight=self.gp_weight,
+                                pack=self._packs,
+                                label_noise=self.label_noise, ema=ema, generator=G)
+        train_epochs(self, trainer, data, batch_size=bs, n_critic=self.n_critic, desc="ConvWGAN",
+                     progress=progress, callback=callback, callback_every=callback_every, cpu_time=True)
         self._finish_sampler()
 
     @torch.no_grad()

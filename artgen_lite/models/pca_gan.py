@@ -7,10 +7,12 @@ generation in principal component space", MLCB 2024).  Their code is not public;
 the suggested recipe of methods.md section 9:
 
 1. PCA of the *training* haplotypes (centred, not scaled): keep ``k = n_components`` components
-   (a seeded randomised SVD, exact when ``k`` reaches the rank of the data);
+   (scikit-learn's ``PCA`` as in :mod:`artgen_lite.metrics.pca`: exact up to 2,000 SNPs, a
+   seeded randomized SVD beyond, exact when ``k`` reaches the rank of the data);
 2. standardise the PC scores (divide each by its standard deviation) and train a WGAN-GP on
    these ``k`` numbers per haplotype: MLP generator and critic, Adam(1e-4, betas (0.5, 0.9)),
-   gradient penalty ``lambda = 10``, 5 critic steps per generator step;
+   gradient penalty ``lambda = 10``, 5 critic steps per generator step (the loop all WGAN-GPs
+   of the book share, :mod:`artgen_lite.models.wgan_gp`);
 3. generate scores, map them back to SNP space with the loadings and the mean
    (``scores @ V_k.T + mean``) and **threshold at 0.5** (the default;
    ``sample(..., threshold=False)`` instead clips to [0, 1] and draws Bernoulli).
@@ -26,62 +28,68 @@ generator of PC scores can do no better than this ceiling.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any, Callable, Iterable
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
-from .wgan_gp import critic_step
+from .wgan_gp import WGANGPTrainer, check_fit_options, train_epochs
 
 __all__ = ["PCAGAN", "fit_pca", "pca_reconstruct"]
 
 
 # ---------------------------------------------------------------------------------- PCA
-def fit_pca(X: Any, n_components: int, seed: int = 0, n_iter: int = 4, oversample: int = 20) -> dict[str, torch.Tensor]:
-    """Centred PCA of the 0/1 matrix ``X`` by a seeded randomised SVD (Halko et al. 2011).
+def fit_pca(X: Any, n_components: int, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Centred PCA of the 0/1 matrix ``X``: scikit-learn's ``PCA``, the one the metrics use.
 
-    Returns a dict of float64 tensors: ``mean`` (n_snps), ``components`` (k x n_snps, rows =
-    loadings, sign fixed so the largest entry of each is positive), ``scale`` (k: standard
-    deviation of the scores, ``singular value / sqrt(n - 1)``; 1 for components beyond the
-    rank of the data, which are zero) and ``explained_variance_ratio`` (k).  With ``k`` at
-    or above the rank of the centred data the range finder spans it completely, so the
-    decomposition is exact.
+    The solver is that of :mod:`artgen_lite.metrics.pca` (the exact ``covariance_eigh`` up to
+    2,000 SNPs, a randomized SVD seeded with ``seed`` beyond).  Returns a dict of float64
+    tensors: ``mean`` (n_snps), ``components`` (k x n_snps, rows = loadings, sign fixed so the
+    largest entry of each is positive), ``scale`` (k: standard deviation of the scores,
+    ``singular value / sqrt(n - 1)``; 1 for components beyond the rank of the data, which are
+    zero) and ``explained_variance_ratio`` (k).  With ``k`` at or above the rank of the centred
+    data the decomposition is exact.
 
     Explained in the chapter 'Generative models for long regions' (notebooks/06_long_regions).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_haplotypes, n_snps)
+        0/1 haplotypes.
+    n_components : int
+        Components ``k`` (more than the data have are returned as zero components).
+    seed : int, default 0
+        Seed of the randomized solver (used beyond 2,000 SNPs).
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        ``mean``, ``components``, ``scale``, ``explained_variance_ratio``.
     """
+    from ..metrics.pca import _fit as sklearn_fit, _pca as sklearn_pca  # lazy: scipy, sklearn
+
     X = check_haplotypes(X, "X")
     k = _check_positive_int(n_components, "n_components")
     n, m = X.shape
-    A = torch.from_numpy(X).double()
-    mean = A.mean(0)
-    A -= mean
-    total_var = float((A * A).sum()) / max(n - 1, 1)
-    r = min(n, m)
-    width = min(k + oversample, r)
-    gen = torch.Generator().manual_seed(int(seed))
-    if width >= r:  # small problem: exact SVD
-        _, s, vt = torch.linalg.svd(A, full_matrices=False)
-    else:
-        Q = torch.linalg.qr(A @ torch.randn(m, width, generator=gen, dtype=torch.float64)).Q
-        for _ in range(n_iter):  # power iterations sharpen the spectrum
-            Q = torch.linalg.qr(A.t() @ Q).Q
-            Q = torch.linalg.qr(A @ Q).Q
-        _, s, vt = torch.linalg.svd(Q.t() @ A, full_matrices=False)
-    kk = min(k, len(s))
-    s, vt = s[:kk], vt[:kk]
+    A = X.astype(np.float64)
+    kk = min(k, n, m)
+    pca = sklearn_fit(sklearn_pca(kk, m).set_params(random_state=int(seed)), A)
+    mean = torch.from_numpy(pca.mean_.copy())
+    vt = torch.from_numpy(np.ascontiguousarray(pca.components_, dtype=np.float64))
+    scale = torch.from_numpy(np.sqrt(np.clip(pca.explained_variance_, 0.0, None)))
+    centred = A - pca.mean_
+    total_var = float(np.einsum("ij,ij->", centred, centred)) / max(n - 1, 1)
     # deterministic signs: the largest-magnitude loading of each component is positive
     idx = vt.abs().argmax(1)
     signs = torch.sign(vt[torch.arange(kk), idx])
     signs[signs == 0] = 1
     vt = vt * signs[:, None]
-    scale = s / math.sqrt(max(n - 1, 1))
     ratio = scale**2 / total_var if total_var > 0 else torch.zeros(kk, dtype=torch.float64)
-    tiny = scale <= 1e-9 * max(float(scale.max()) if kk else 1.0, 1e-300)
-    vt[tiny] = 0.0  # directions beyond the rank: numerically arbitrary, make them zero
+    # directions beyond the rank (variance at rounding level, 1e-10 of the largest): make them zero
+    tiny = scale <= 1e-5 * max(float(scale.max()) if kk else 1.0, 1e-300)
+    vt[tiny] = 0.0
     scale[tiny] = 1.0
     ratio[tiny] = 0.0
     if kk < k:  # more components asked than the data have: pad with zero components
@@ -311,19 +319,9 @@ class PCAGAN(GenerativeModel):
         return (_project(X, self.pca, self.k) / self.pca["scale"]).float()
 
     # ------------------------------------------------------------------ training
-    def _fit(
-        self,
-        X: np.ndarray,
-        progress: bool,
-        callback: Callable[["PCAGAN", int], Any] | None = None,
-        callback_every: int = 1,
-        **kwargs: Any,
-    ) -> None:
-        if kwargs:
-            raise TypeError(f"PCAGAN.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable; got {type(callback).__name__}")
-        callback_every = _check_positive_int(callback_every, "callback_every")
+    def _fit(self, X: np.ndarray, progress: bool, callback: Callable[["PCAGAN", int], Any] | None = None,
+             callback_every: int = 1, **kwargs: Any) -> None:
+        callback_every = check_fit_options(self, callback, callback_every, kwargs)
         if X.shape[0] < 2:
             raise ValueError(f"X must have at least 2 haplotypes for a PCA; got {X.shape[0]}")
         gen = torch.Generator().manual_seed(self.seed)
@@ -337,51 +335,13 @@ class PCAGAN(GenerativeModel):
         betas = (self.beta1, self.beta2)
         opt_g = torch.optim.Adam(G.parameters(), lr=self.lr_g, betas=betas)
         opt_c = torch.optim.Adam(D.parameters(), lr=self.lr_c, betas=betas)
-        n = len(data)
-        bs = min(self.batch_size, n)
-        # an epoch: one pass of critic steps over the rows, and at least one generator step
-        n_batches = max(n // bs, self.n_critic)
-        n_perms = math.ceil(n_batches * bs / n)
-        step = 0
-        epochs = self._epochs_for(n_batches)
-        bar = tqdm(range(epochs), desc="PCAGAN", disable=not progress, unit="epoch")
-        for epoch in bar:
-            t0 = time.perf_counter()
-            perm = torch.cat([torch.randperm(n, generator=gen) for _ in range(n_perms)])
-            sums = dict(critic_loss=0.0, gradient_penalty=0.0, wasserstein=0.0, generator_loss=0.0)
-            n_g = 0
-            for b in range(n_batches):
-                real = data[perm[b * bs : (b + 1) * bs]]
-                with torch.no_grad():
-                    fake = G(torch.randn(bs, self.latent_dim, generator=gen).to(dev))
-                eps = torch.rand((real.shape[0], 1), generator=gen).to(dev)  # as critic_step would draw it
-                logs = critic_step(D, opt_c, real, fake, self.gp_weight, eps=eps)
-                for key, value in logs.items():
-                    sums[key] += value
-                step += 1
-                if step % self.n_critic == 0:
-                    D.requires_grad_(False)
-                    loss_g = -D(G(torch.randn(bs, self.latent_dim, generator=gen).to(dev))).mean()
-                    opt_g.zero_grad(set_to_none=True)
-                    loss_g.backward()
-                    opt_g.step()
-                    D.requires_grad_(True)
-                    sums["generator_loss"] += loss_g.item()
-                    n_g += 1
-            rec: dict[str, Any] = {"epoch": epoch + 1}
-            for key in ("critic_loss", "gradient_penalty", "wasserstein"):
-                rec[key] = sums[key] / n_batches
-            rec["generator_loss"] = sums["generator_loss"] / n_g if n_g else float("nan")
-            rec["time_s"] = time.perf_counter() - t0
-            self.history.append(rec)
-            if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == epochs):
-                extra = callback(self, epoch + 1)
-                if isinstance(extra, dict):
-                    rec.update(extra)
-            bar.set_postfix(W=f"{rec['wasserstein']:.3f}", gp=f"{rec['gradient_penalty']:.3f}")
-            if self._checkpoint(epoch + 1, epochs):
-                break
-        bar.close()
+
+        def fake_batch(k: int) -> torch.Tensor:
+            return G(torch.randn(k, self.latent_dim, generator=gen).to(dev))
+
+        trainer = WGANGPTrainer(D, fake_batch, opt_c, opt_g, gen, gp_weight=self.gp_weight)
+        train_epochs(self, trainer, data, batch_size=min(self.batch_size, len(data)), n_critic=self.n_critic,
+                     desc="PCAGAN", progress=progress, callback=callback, callback_every=callback_every)
 
     # ------------------------------------------------------------------ generation
     def _scores(self, n: int, generator: torch.Generator, batch: int = 4096) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""The WGAN-GP critic step, shared by every Wasserstein GAN of the book.
+"""The WGAN-GP critic step and training loop, shared by every Wasserstein GAN of the book.
 
 Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions), where the loss is
 written out; the models that use it are :class:`artgen_lite.models.ConvWGAN`,
@@ -9,16 +9,31 @@ The critic ``C`` of a WGAN-GP (Gulrajani et al. 2017) minimises
     L_C = mean C(fake) - w * mean C(real) + lambda * mean((||grad C(x_hat)|| - 1)**2)
 
 with ``x_hat = eps * real + (1 - eps) * fake`` for one ``eps ~ U(0, 1)`` per critic input and
-``w = 1`` (Yelmen et al. 2023 use ``w = 1 - u`` with a little label noise ``u``).
+``w = 1`` (Yelmen et al. 2023 use ``w = 1 - u`` with a little label noise ``u``), and the
+generator minimises ``L_G = -mean C(G(z))`` through the frozen critic, one step after every
+``n_critic`` critic steps.
+
+The loop itself is written once here for the three models: :class:`WGANGPTrainer` does one
+critic update or one generator update and keeps the sums of the logged losses;
+:func:`train_epochs` drives it epoch by epoch for the two haplotype models (history rows,
+progress bar, callback, validation checkpoints and time limit), and ``DNAWGAN.fit`` drives it
+by generator iterations.  Each model supplies only what its paper makes specific: how a fake
+batch is made, packing, label noise and a moving average of the generator.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import math
+import time
+from typing import Any, Callable
 
 import torch
+from torch import nn
+from tqdm import tqdm
 
-__all__ = ["gradient_penalty", "critic_step"]
+from .base import _check_positive_int
+
+__all__ = ["gradient_penalty", "critic_step", "WGANGPTrainer", "check_fit_options", "ema_of", "train_epochs"]
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
 
@@ -69,3 +84,273 @@ def critic_step(critic: Critic, optimizer: torch.optim.Optimizer, real: torch.Te
     optimizer.step()
     return {"critic_loss": loss.item(), "gradient_penalty": gp.item(),
             "wasserstein": (c_real - c_fake).item()}
+
+
+_LOGGED = ("critic_loss", "gradient_penalty", "wasserstein")
+
+
+class WGANGPTrainer:
+    """One WGAN-GP training step at a time, shared by ConvWGAN, PCAGAN and DNAWGAN.
+
+    Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions), where the
+    loss is written out.  :meth:`critic_update` makes a fake batch, draws the label noise and
+    takes one :func:`critic_step` (``eps`` drawn from ``rng`` in :func:`gradient_penalty`);
+    :meth:`generator_update` takes one step of ``-mean C(G(z))`` through the frozen critic and
+    then updates the moving average; :meth:`record` returns the means of the logged numbers
+    since the last call.  Every random draw comes from ``rng``, in a fixed order: fake batch,
+    label noise, ``eps``.
+
+    Parameters
+    ----------
+    critic : torch.nn.Module
+        The critic ``C``; it is frozen (``requires_grad_(False)``) during generator steps.
+    fake : callable
+        ``fake(n)`` -> a batch of ``n`` generated inputs (differentiable in the generator;
+        :meth:`critic_update` calls it under ``torch.no_grad()``).
+    opt_critic, opt_generator : torch.optim.Optimizer
+        The optimisers of critic and generator.
+    rng : torch.Generator
+        The seeded (CPU) generator all draws come from.
+    gp_weight : float, default 10
+        The gradient-penalty weight lambda.
+    pack : callable or None, default None
+        ``pack(batch)`` -> the critic's inputs (ConvWGAN's PacGAN packs); ``None``: the batch.
+    label_noise : float or None, default None
+        With a number, the real term of the critic loss is weighted ``1 - u`` with
+        ``u = label_noise * U(0, 1)`` drawn at every critic step (Yelmen et al. 2023; the draw
+        is made even when the number is 0); ``None`` draws nothing.
+    ema : torch.optim.swa_utils.AveragedModel or None, default None
+        A moving average of the generator, updated from ``generator`` after every generator
+        step (it must already hold the starting weights: see :func:`ema_of`).
+    generator : torch.nn.Module or None, default None
+        The network ``ema`` averages (needed only with ``ema``).
+
+    Attributes
+    ----------
+    critic_steps : int
+        Critic updates taken so far.
+    """
+
+    def __init__(self, critic: nn.Module, fake: Callable[[int], torch.Tensor],
+                 opt_critic: torch.optim.Optimizer, opt_generator: torch.optim.Optimizer,
+                 rng: torch.Generator, *, gp_weight: float = 10.0,
+                 pack: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 label_noise: float | None = None, ema: Any = None,
+                 generator: nn.Module | None = None) -> None:
+        if ema is not None and generator is None:
+            raise ValueError("ema needs the generator it averages (generator=...)")
+        self.critic, self.fake, self.rng = critic, fake, rng
+        self.opt_critic, self.opt_generator = opt_critic, opt_generator
+        self.gp_weight, self.label_noise = gp_weight, label_noise
+        self.pack = pack if pack is not None else (lambda x: x)
+        self.ema, self.generator = ema, generator
+        self.critic_steps = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self._sums = dict.fromkeys(_LOGGED + ("generator_loss",), 0.0)
+        self._n_critic = self._n_generator = 0
+
+    def critic_update(self, real: torch.Tensor, record: bool = True) -> dict[str, float]:
+        """One critic step on the real batch ``real`` against ``fake(len(real))``.
+
+        Parameters
+        ----------
+        real : torch.Tensor
+            A batch of real inputs (before packing).
+        record : bool, default True
+            Add this step's numbers to the sums that :meth:`record` averages.
+
+        Returns
+        -------
+        dict of str to float
+            What :func:`critic_step` returns: ``critic_loss``, ``gradient_penalty`` and
+            ``wasserstein``.
+        """
+        with torch.no_grad():
+            fake = self.fake(real.shape[0])
+        weight = 1.0
+        if self.label_noise is not None:
+            weight = 1 - self.label_noise * float(torch.rand(1, generator=self.rng))
+        logs = critic_step(self.critic, self.opt_critic, self.pack(real), self.pack(fake), self.gp_weight,
+                           generator=self.rng, real_weight=weight)
+        self.critic_steps += 1
+        if record:
+            for key in _LOGGED:
+                self._sums[key] += logs[key]
+            self._n_critic += 1
+        return logs
+
+    def generator_update(self, n: int) -> float:
+        """One generator step on ``n`` fresh fakes through the frozen critic, then the moving
+        average (if any).
+
+        Parameters
+        ----------
+        n : int
+            Batch size of the step.
+
+        Returns
+        -------
+        float
+            The generator loss ``-mean C(G(z))`` of the step.
+        """
+        self.critic.requires_grad_(False)
+        loss = -self.critic(self.pack(self.fake(n))).mean()
+        self.opt_generator.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_generator.step()
+        self.critic.requires_grad_(True)
+        if self.ema is not None:
+            self.ema.update_parameters(self.generator)
+        value = loss.item()
+        self._sums["generator_loss"] += value
+        self._n_generator += 1
+        return value
+
+    def record(self) -> dict[str, float]:
+        """Means of the recorded critic numbers and of the generator losses since the last call
+        (``generator_loss`` is NaN when no generator step was taken), then start afresh.
+
+        Returns
+        -------
+        dict of str to float
+            ``critic_loss``, ``gradient_penalty``, ``wasserstein``, ``generator_loss``.
+        """
+        s, nc, ng = self._sums, self._n_critic, self._n_generator
+        out = {key: s[key] / nc if nc else float("nan") for key in _LOGGED}
+        out["generator_loss"] = s["generator_loss"] / ng if ng else float("nan")
+        self._reset()
+        return out
+
+
+def ema_of(generator: nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel:
+    """An exponential moving average of ``generator``'s weights that starts at its current weights.
+
+    ``torch.optim.swa_utils.AveragedModel`` with the EMA update ``w <- w + (1 - decay) (g - w)``
+    (``get_ema_multi_avg_fn``).  Its first update copies instead of averaging: it is taken here,
+    on the starting weights, so that every later update averages.  Buffers (BatchNorm
+    statistics) are not averaged.  Save ``.module`` (the averaged network itself, without the
+    ``module.`` prefix of the wrapper's keys).
+
+    Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
+
+    Parameters
+    ----------
+    generator : torch.nn.Module
+        The network to average.
+    decay : float
+        Weight of the old average in each update (0.99 keeps about the last 100 steps).
+
+    Returns
+    -------
+    torch.optim.swa_utils.AveragedModel
+        The average, not trained by gradients (``requires_grad`` off).
+    """
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    avg = AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay))
+    avg.requires_grad_(False)
+    avg.update_parameters(generator)  # the copying first update
+    return avg
+
+
+def check_fit_options(model: Any, callback: Any, callback_every: Any, kwargs: dict[str, Any]) -> int:
+    """Check the training options that ConvWGAN's and PCAGAN's ``fit`` take.
+
+    Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
+
+    Parameters
+    ----------
+    model : GenerativeModel
+        The model whose ``fit`` was called (named in the error message).
+    callback : callable or None
+        ``callback(model, epoch)``.
+    callback_every : int
+        Epochs between callbacks (positive).
+    kwargs : dict
+        Any other keyword arguments ``fit`` was given: refused.
+
+    Returns
+    -------
+    int
+        ``callback_every``.
+    """
+    if kwargs:
+        raise TypeError(f"{type(model).__name__}.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable; got {type(callback).__name__}")
+    return _check_positive_int(callback_every, "callback_every")
+
+
+def train_epochs(model: Any, trainer: WGANGPTrainer, data: torch.Tensor, *, batch_size: int, n_critic: int,
+                 desc: str, progress: bool = True, callback: Callable[[Any, int], Any] | None = None,
+                 callback_every: int = 1, cpu_time: bool = False) -> None:
+    """The epoch loop of the haplotype WGAN-GPs (ConvWGAN, PCAGAN): one pass of critic steps
+    over the rows per epoch, a generator step after every ``n_critic`` critic steps.
+
+    Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).  An epoch has
+    ``max(n // batch_size, n_critic)`` critic steps (so at least one generator step) on batches
+    taken in the order of fresh permutations of the rows (drawn from ``trainer.rng``, as many
+    as the epoch needs).  After each epoch a ``history`` row (``epoch``, ``critic_loss``,
+    ``gradient_penalty``, ``wasserstein``: means over the critic steps; ``generator_loss``:
+    mean over the generator steps; ``time_s`` and with ``cpu_time`` ``cpu_s``) is appended,
+    ``callback(model, epoch)`` is called every ``callback_every`` epochs and after the last
+    (after ``model._before_checkpoint()``; a dict it returns is added to the row), and
+    ``model._checkpoint`` scores validation checkpoints and may stop training.
+
+    Parameters
+    ----------
+    model : GenerativeModel
+        The model being fitted (its ``history``, ``_epochs_for``, ``_before_checkpoint`` and
+        ``_checkpoint`` are used).
+    trainer : WGANGPTrainer
+        The steps.
+    data : torch.Tensor
+        The training rows, on the training device.
+    batch_size : int
+        Rows per critic step.
+    n_critic : int
+        Critic steps per generator step.
+    desc : str
+        Label of the progress bar.
+    progress : bool, default True
+        Show the progress bar.
+    callback : callable or None, default None
+        ``callback(model, epoch)``.
+    callback_every : int, default 1
+        Epochs between callbacks.
+    cpu_time : bool, default False
+        Also record the epoch's CPU time ``cpu_s``.
+
+    Returns
+    -------
+    None
+        The history rows are appended to ``model.history``.
+    """
+    n, bs, gen = len(data), batch_size, trainer.rng
+    n_batches = max(n // bs, n_critic)
+    n_perms = math.ceil(n_batches * bs / n)
+    epochs = model._epochs_for(n_batches)
+    bar = tqdm(range(epochs), desc=desc, disable=not progress, unit="epoch")
+    for epoch in bar:
+        t0, c0 = time.perf_counter(), time.process_time()
+        perm = torch.cat([torch.randperm(n, generator=gen) for _ in range(n_perms)])
+        for b in range(n_batches):
+            trainer.critic_update(data[perm[b * bs : (b + 1) * bs]])
+            if trainer.critic_steps % n_critic == 0:
+                trainer.generator_update(bs)
+        rec: dict[str, Any] = {"epoch": epoch + 1, **trainer.record()}
+        rec["time_s"] = time.perf_counter() - t0
+        if cpu_time:
+            rec["cpu_s"] = time.process_time() - c0
+        model.history.append(rec)
+        if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == epochs):
+            model._before_checkpoint()
+            extra = callback(model, epoch + 1)
+            if isinstance(extra, dict):
+                rec.update(extra)
+        bar.set_postfix(W=f"{rec['wasserstein']:.3f}", gp=f"{rec['gradient_penalty']:.3f}")
+        if model._checkpoint(epoch + 1, epochs):
+            break
+    bar.close()
