@@ -148,8 +148,12 @@ def test_an_average_needs_the_network_it_averages():
 class _Stub:
     """Just what train_epochs uses of a model: history, _epochs_for, _before_checkpoint, _checkpoint."""
 
-    def __init__(self, epochs, stop_at=None):
+    # the base class's epoch bookkeeping (history, callback, progress bar, then _checkpoint)
+    _end_epoch = GenerativeModel._end_epoch
+
+    def __init__(self, epochs, stop_at=None, callback=None, callback_every=1):
         self.epochs, self.stop_at, self.events, self.history = epochs, stop_at, [], []
+        self._callback, self._callback_every = callback, callback_every
 
     def _epochs_for(self, n_batches):
         return self.epochs
@@ -164,16 +168,16 @@ class _Stub:
 
 def test_an_epoch_is_a_pass_of_critic_steps_with_a_generator_step_every_n_critic():
     G, C, trainer = tiny_pair()
-    model = _Stub(epochs=3)
     seen = []
 
     def callback(m, epoch):
         seen.append((epoch, trainer.critic_steps))
         return {"extra": float(epoch)}
 
+    model = _Stub(epochs=3, callback=callback, callback_every=2)
     # 10 rows in batches of 4: 2 batches, raised to n_critic = 3 critic steps (one generator step)
     train_epochs(model, trainer, torch.randn(10, 5), batch_size=4, n_critic=3, desc="t", progress=False,
-                 callback=callback, callback_every=2, cpu_time=True)
+                 cpu_time=True)
     assert trainer.critic_steps == 9
     assert [r["epoch"] for r in model.history] == [1, 2, 3]
     assert all(math.isfinite(r["generator_loss"]) and r["cpu_s"] >= 0 for r in model.history)

@@ -174,3 +174,29 @@ def test_shared_settings_keep_each_class_default():
 def test_set_params_refuses_a_trained_model(fitted):
     with pytest.raises(RuntimeError, match="is trained"):
         fitted.set_params(seed=3)
+
+
+@pytest.mark.parametrize("cls", list(FAST), ids=lambda c: c.__name__)
+def test_fit_calls_the_callback_every_k_epochs_and_after_the_last_or_refuses_it(cls, X):
+    """``fit(callback=, callback_every=)`` is the base class's: the same rule for every model that
+    trains in epochs; a model that does not (CRBM: window by window; the mosaic) refuses it."""
+    seen = []
+
+    def callback(model, epoch):
+        seen.append(epoch)
+        return {"seen": epoch}
+
+    model = cls(seed=0, **FAST[cls])
+    if not cls._trains_in_epochs:
+        with pytest.raises(TypeError, match=f"{cls.__name__}.fit\\(\\) takes no callback"):
+            model.fit(X, progress=False, callback=callback)
+        return
+    model.fit(X, progress=False, callback=callback, callback_every=2)
+    trained = [r["epoch"] for r in model.history if "seen" in r]
+    last = max(r["epoch"] for r in model.history)
+    assert seen == trained and seen, "the callback's dict joins the rows of the epochs it was called at"
+    assert seen == sorted(set(range(2, last + 1, 2)) | {last})
+    with pytest.raises(ValueError, match="callback_every must be"):
+        model.fit(X, progress=False, callback=callback, callback_every=0)
+    with pytest.raises(TypeError, match=r"fit\(\) got unexpected keyword argument\(s\) \['colour'\]"):
+        model.fit(X, progress=False, colour="red")

@@ -157,6 +157,8 @@ class GenerativeModel(Settings):
     #: one-thread fits side by side on a shared machine may set ``time.process_time`` (CPU seconds
     #: of the process: what the fit would take on an idle core), so other jobs do not cut it short.
     time_limit_clock: ClassVar[Any] = staticmethod(time.perf_counter)
+    #: whether ``_fit`` calls :meth:`_end_epoch` after each epoch (and so takes ``fit``'s callback)
+    _trains_in_epochs: ClassVar[bool] = True
 
     def __init__(self, **settings: Any) -> None:
         """Store and check the shared settings (:data:`~artgen_lite.models.settings.SHARED_SETTINGS`)."""
@@ -261,6 +263,8 @@ class GenerativeModel(Settings):
             raise TypeError(f"{type(self).__name__}.fit() got unexpected keyword argument(s) {unknown}")
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable; got {type(callback).__name__}")
+        if callback is not None and not self._trains_in_epochs:
+            raise TypeError(f"{type(self).__name__}.fit() takes no callback: it does not train in epochs")
         self._callback, self._callback_every = callback, _check_positive_int(callback_every, "callback_every")
         self.n_snps = int(X.shape[1])
         self.history = []

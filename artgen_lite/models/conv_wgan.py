@@ -72,8 +72,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
-from .wgan_gp import WGANGPTrainer, check_fit_options, ema_of, train_epochs
+from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes, network_parameters
+from .wgan_gp import WGANGPTrainer, ema_of, train_epochs
 
 __all__ = ["ConvWGAN", "geometry"]
 
@@ -453,20 +453,9 @@ class ConvWGAN(GenerativeModel):
             mods["generator_ema"] = self.generator_ema
         return mods
 
-    @property
-    def n_parameters(self) -> int:
-        """Trainable parameters of generator + critic (the moving-average copy is not counted)."""
-        return self.n_parameters_generator + self.n_parameters_critic
-
-    @property
-    def n_parameters_generator(self) -> int:
-        self._require_fitted()
-        return sum(p.numel() for p in self.generator.parameters())
-
-    @property
-    def n_parameters_critic(self) -> int:
-        self._require_fitted()
-        return sum(p.numel() for p in self.critic.parameters())
+    # n_parameters (the base class's) counts generator + critic, not the moving-average copy
+    n_parameters_generator = network_parameters("generator")
+    n_parameters_critic = network_parameters("critic")
 
     def _before_checkpoint(self) -> None:
         self._finish_sampler()
@@ -483,9 +472,7 @@ class ConvWGAN(GenerativeModel):
         return x.reshape(x.shape[0] // self.pack, self.pack, x.shape[1])
 
     # ------------------------------------------------------------------ training
-    def _fit(self, X: np.ndarray, progress: bool, callback: Callable[["ConvWGAN", int], Any] | None = None,
-             callback_every: int = 1, **kwargs: Any) -> None:
-        callback_every = check_fit_options(self, callback, callback_every, kwargs)
+    def _fit(self, X: np.ndarray, progress: bool) -> None:
         bs = self.batch_size - self.batch_size % self.pack
         if X.shape[0] < bs:
             raise ValueError(
@@ -530,7 +517,7 @@ class ConvWGAN(GenerativeModel):
                                 pack=self._packs,
                                 label_noise=self.label_noise, ema=ema, generator=G)
         train_epochs(self, trainer, data, batch_size=bs, n_critic=self.n_critic, desc="ConvWGAN",
-                     progress=progress, callback=callback, callback_every=callback_every, cpu_time=True)
+                     progress=progress, cpu_time=True)
         self._finish_sampler()
 
     @torch.no_grad()

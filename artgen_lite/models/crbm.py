@@ -126,6 +126,7 @@ class CRBM(GenerativeModel):
     Explained in chapter 06_long_regions.
     """
 
+    _trains_in_epochs = False  # window by window: no epoch callback
     _presets = {
         "smoke": dict(n_hidden=16, k=2, epochs=2, batch_size=256),
         # Yelmen et al. 2023: lr 1e-3, k 50, 2000 hidden units, 20,000 epochs (GPUs)

@@ -146,6 +146,7 @@ class HaplotypeMosaic(GenerativeModel):
     row with the estimate (``switch_rate``, ``mismatch_rate``, ``mean_segments``).
     """
 
+    _trains_in_epochs = False  # no training loop (it estimates two rates): no epoch callback
     _presets = {
         "smoke": dict(n_donors=32, n_estimate=20),
         # HAPGEN2 (Su et al. 2011): the plain Li-Stephens model, donors from the whole panel

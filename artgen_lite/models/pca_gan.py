@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
-from .wgan_gp import WGANGPTrainer, check_fit_options, train_epochs
+from .wgan_gp import WGANGPTrainer, train_epochs
 
 __all__ = ["PCAGAN", "fit_pca", "pca_reconstruct"]
 
@@ -319,9 +319,7 @@ class PCAGAN(GenerativeModel):
         return (_project(X, self.pca, self.k) / self.pca["scale"]).float()
 
     # ------------------------------------------------------------------ training
-    def _fit(self, X: np.ndarray, progress: bool, callback: Callable[["PCAGAN", int], Any] | None = None,
-             callback_every: int = 1, **kwargs: Any) -> None:
-        callback_every = check_fit_options(self, callback, callback_every, kwargs)
+    def _fit(self, X: np.ndarray, progress: bool) -> None:
         if X.shape[0] < 2:
             raise ValueError(f"X must have at least 2 haplotypes for a PCA; got {X.shape[0]}")
         gen = torch.Generator().manual_seed(self.seed)
@@ -341,7 +339,7 @@ class PCAGAN(GenerativeModel):
 
         trainer = WGANGPTrainer(D, fake_batch, opt_c, opt_g, gen, gp_weight=self.gp_weight)
         train_epochs(self, trainer, data, batch_size=min(self.batch_size, len(data)), n_critic=self.n_critic,
-                     desc="PCAGAN", progress=progress, callback=callback, callback_every=callback_every)
+                     desc="PCAGAN", progress=progress)
 
     # ------------------------------------------------------------------ generation
     def _scores(self, n: int, generator: torch.Generator, batch: int = 4096) -> torch.Tensor:

@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from .base import _check_positive_int
 
-__all__ = ["gradient_penalty", "critic_step", "WGANGPTrainer", "check_fit_options", "ema_of", "train_epochs"]
+__all__ = ["gradient_penalty", "critic_step", "WGANGPTrainer", "ema_of", "train_epochs"]
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
 
@@ -255,37 +255,8 @@ def ema_of(generator: nn.Module, decay: float) -> torch.optim.swa_utils.Averaged
     return avg
 
 
-def check_fit_options(model: Any, callback: Any, callback_every: Any, kwargs: dict[str, Any]) -> int:
-    """Check the training options that ConvWGAN's and PCAGAN's ``fit`` take.
-
-    Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
-
-    Parameters
-    ----------
-    model : GenerativeModel
-        The model whose ``fit`` was called (named in the error message).
-    callback : callable or None
-        ``callback(model, epoch)``.
-    callback_every : int
-        Epochs between callbacks (positive).
-    kwargs : dict
-        Any other keyword arguments ``fit`` was given: refused.
-
-    Returns
-    -------
-    int
-        ``callback_every``.
-    """
-    if kwargs:
-        raise TypeError(f"{type(model).__name__}.fit() got unexpected keyword argument(s) {sorted(kwargs)}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable; got {type(callback).__name__}")
-    return _check_positive_int(callback_every, "callback_every")
-
-
 def train_epochs(model: Any, trainer: WGANGPTrainer, data: torch.Tensor, *, batch_size: int, n_critic: int,
-                 desc: str, progress: bool = True, callback: Callable[[Any, int], Any] | None = None,
-                 callback_every: int = 1, cpu_time: bool = False) -> None:
+                 desc: str, progress: bool = True, cpu_time: bool = False) -> None:
     """The epoch loop of the haplotype WGAN-GPs (ConvWGAN, PCAGAN): one pass of critic steps
     over the rows per epoch, a generator step after every ``n_critic`` critic steps.
 
@@ -294,16 +265,14 @@ def train_epochs(model: Any, trainer: WGANGPTrainer, data: torch.Tensor, *, batc
     taken in the order of fresh permutations of the rows (drawn from ``trainer.rng``, as many
     as the epoch needs).  After each epoch a ``history`` row (``epoch``, ``critic_loss``,
     ``gradient_penalty``, ``wasserstein``: means over the critic steps; ``generator_loss``:
-    mean over the generator steps; ``time_s`` and with ``cpu_time`` ``cpu_s``) is appended,
-    ``callback(model, epoch)`` is called every ``callback_every`` epochs and after the last
-    (after ``model._before_checkpoint()``; a dict it returns is added to the row), and
-    ``model._checkpoint`` scores validation checkpoints and may stop training.
+    mean over the generator steps; ``time_s`` and with ``cpu_time`` ``cpu_s``) goes to the base
+    class's ``model._end_epoch`` (history, ``fit``'s callback, validation checkpoints, time limit),
+    which may stop training.
 
     Parameters
     ----------
     model : GenerativeModel
-        The model being fitted (its ``history``, ``_epochs_for``, ``_before_checkpoint`` and
-        ``_checkpoint`` are used).
+        The model being fitted (its ``_epochs_for`` and ``_end_epoch`` are used).
     trainer : WGANGPTrainer
         The steps.
     data : torch.Tensor
@@ -316,10 +285,6 @@ def train_epochs(model: Any, trainer: WGANGPTrainer, data: torch.Tensor, *, batc
         Label of the progress bar.
     progress : bool, default True
         Show the progress bar.
-    callback : callable or None, default None
-        ``callback(model, epoch)``.
-    callback_every : int, default 1
-        Epochs between callbacks.
     cpu_time : bool, default False
         Also record the epoch's CPU time ``cpu_s``.
 
@@ -344,13 +309,6 @@ def train_epochs(model: Any, trainer: WGANGPTrainer, data: torch.Tensor, *, batc
         rec["time_s"] = time.perf_counter() - t0
         if cpu_time:
             rec["cpu_s"] = time.process_time() - c0
-        model.history.append(rec)
-        if callback is not None and ((epoch + 1) % callback_every == 0 or epoch + 1 == epochs):
-            model._before_checkpoint()
-            extra = callback(model, epoch + 1)
-            if isinstance(extra, dict):
-                rec.update(extra)
-        bar.set_postfix(W=f"{rec['wasserstein']:.3f}", gp=f"{rec['gradient_penalty']:.3f}")
-        if model._checkpoint(epoch + 1, epochs):
+        if model._end_epoch(rec, epochs, bar, W=f"{rec['wasserstein']:.3f}", gp=f"{rec['gradient_penalty']:.3f}"):
             break
     bar.close()
