@@ -104,10 +104,11 @@ def write_status(out: Path, records: list[dict]) -> Path:
     return path
 
 
-#: course-scale seconds of the longest chapters (status page of 2026-12-06, 2 cores), used only to
-#: start them first when chapters run side by side; a chapter not listed counts as one minute
-COURSE_SECONDS = {"04": 294, "06_long_regions.": 267, "12": 201, "11": 159, "05": 152,
-                  "06_long_regions_judging": 141, "09": 134, "07": 80}
+#: course-scale seconds of the longest chapters (make book from a fresh clone on 2 cores, two chapters
+#: side by side with one thread each, 2026-12-06), used only to start them first when chapters run side
+#: by side and the cache holds no record of them; a chapter not listed counts as one minute
+COURSE_SECONDS = {"06_long_regions.": 451, "12": 434, "13": 415, "04": 360, "06_long_regions_judging": 238,
+                  "09": 196, "14": 184, "11": 182, "05": 130, "07": 101}
 
 
 def _expected_seconds(nb: Path, cache: Path | None) -> float:
