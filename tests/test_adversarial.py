@@ -194,6 +194,20 @@ def test_the_checkpoint_can_stop_training():
     assert trainer.critic_steps == 4
 
 
+@pytest.mark.parametrize("make", [
+    lambda: ConvWGAN(epochs=100_000, batch_size=24, channels=1, seed=0),
+    lambda: PCAGAN(epochs=100_000, n_components=4, hidden=8, latent_dim=4, seed=0),
+], ids=["convwgan", "pcagan"])
+def test_fits_time_limit_stops_the_shared_epoch_loop_at_a_scored_state(make):
+    X = data(n=400, m=20)  # enough rows for a validation split
+    model = make().fit(X, progress=False, time_limit=1.0)
+    assert model.stopped_by_time_limit and model.train_time_s < 30
+    epochs = [r["epoch"] for r in model.history]
+    assert epochs == list(range(1, len(epochs) + 1)) and len(epochs) < 100_000
+    assert "ckpt_loss" in model.history[-1]  # the state reached was scored before stopping
+    assert model.best_epoch in epochs
+
+
 # ------------------------------------------------------------------------------------ moving average
 
 def test_ema_of_is_the_hand_written_moving_average_bitwise():
