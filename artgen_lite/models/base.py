@@ -417,12 +417,18 @@ class GenerativeModel(Settings):
 
         Examples
         --------
+        Training haplotypes (copies of four founders) score above random ones:
+
         >>> import numpy as np
         >>> from artgen_lite.models import RBM
-        >>> X = (np.random.default_rng(0).random((64, 10)) < 0.3).astype(np.uint8)
-        >>> model = RBM.preset("smoke").fit(X, progress=False)
-        >>> model.score_samples(X[:4]).shape
-        (4,)
+        >>> rng = np.random.default_rng(1)
+        >>> train = (rng.random((4, 12)) < 0.4)[rng.integers(0, 4, 80)].astype(np.uint8)
+        >>> noise = (rng.random((80, 12)) < 0.4).astype(np.uint8)
+        >>> model = RBM(n_hidden=8, epochs=20, seed=0).fit(train, progress=False)
+        >>> model.score_samples(train).shape
+        (80,)
+        >>> bool(model.score_samples(train).mean() > model.score_samples(noise).mean())
+        True
         """
         self._require_fitted()
         X = check_haplotypes(X, "X", self.n_snps)
