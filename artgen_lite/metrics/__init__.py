@@ -46,7 +46,7 @@ from .ld import ld_binned_by_real, ld_correlation, ld_decay, ld_decay_gap, ld_de
 from .membership import blackbox_scores, mia_auc, mia_auc_blackbox
 from .motifs import kmer_correlation, kmer_frequencies, three_point_correlations, three_point_summary
 from .params import count_parameters, fc_gan_layer_sizes, fc_gan_parameter_count
-from .pca import coupled_pca, pca_w1, project_on_real_pca
+from .pca import coupled_pca, fit_sklearn_pca, pca_w1, project_on_real_pca
 from .privacy import (
     AATSResult,
     aats,
@@ -65,7 +65,7 @@ from .shared_runs import forward_match_lengths, longest_shared_run, shared_run_s
 __all__ = [
     "AATSResult", "SCORECARD_COLUMNS",
     "aats", "aats_from_distances", "af_correlation", "af_lowfreq_zoom", "af_quantiles", "af_table",
-    "allele_frequencies", "blackbox_scores", "copy_of_training", "count_parameters", "coupled_pca",
+    "allele_frequencies", "blackbox_scores", "copy_of_training", "count_parameters", "coupled_pca", "fit_sklearn_pca",
     "cross_nn_distances", "distance_counts", "exact_copies", "exact_copy_rate", "fc_gan_layer_sizes",
     "fc_gan_parameter_count", "fixed_sites", "forward_match_lengths", "longest_shared_run", "hamming", "independent_sites", "kmer_correlation",
     "kmer_frequencies", "ld_binned_by_real", "ld_correlation", "ld_decay", "ld_decay_gap", "ld_decay_matched", "ld_heatmap_data", "ld_r2", "ld_score",

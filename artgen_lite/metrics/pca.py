@@ -19,21 +19,44 @@ from scipy.stats import wasserstein_distance
 
 from ._validation import as_haplotypes, same_snps
 
-__all__ = ["coupled_pca", "pca_w1", "project_on_real_pca"]
+__all__ = ["coupled_pca", "fit_sklearn_pca", "pca_w1", "project_on_real_pca"]
 
 
-def _pca(n_components: int, n_snps: int):
+def fit_sklearn_pca(X, n_components: int, seed: int = 0):
+    """A scikit-learn ``PCA`` fitted on the rows of ``X``: the one PCA path of the package.
+
+    Explained in the chapter "Judging artificial genomes" (notebooks/03_judging_ags), whose PCAs
+    use it; the PCA-GAN of chapter 06 fits its components with it too. Up to 2,000 SNPs the exact, deterministic ``covariance_eigh`` solver
+    (fast for many rows and a few thousand SNPs; the full SVD where scikit-learn is older than
+    1.5); beyond that a randomized SVD seeded with ``seed`` (accurate for the top components).
+
+    Parameters
+    ----------
+    X : numpy.ndarray of shape (n_rows, n_snps)
+        Float data (centred by the PCA itself).
+    n_components : int
+        Number of components.
+    seed : int, default 0
+        Seed of the randomized solver (beyond 2,000 SNPs).
+
+    Returns
+    -------
+    sklearn.decomposition.PCA
+        The fitted PCA.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).random((50, 8))
+    >>> fit_sklearn_pca(X, 3).components_.shape
+    (3, 8)
+    """
     from sklearn.decomposition import PCA  # lazy: sklearn is slow to import
 
-    # 'covariance_eigh' (sklearn >= 1.5) is exact and deterministic, and fast for many rows and
-    # up to a few thousand SNPs (_fit falls back to the full SVD where it is not available);
-    # beyond that a seeded randomized SVD (accurate for the top components) keeps it quick.
-    if n_snps > 2000:
-        return PCA(n_components=n_components, svd_solver="randomized", random_state=0)
-    return PCA(n_components=n_components, svd_solver="covariance_eigh")
-
-
-def _fit(pca, X):
+    if X.shape[1] > 2000:
+        pca = PCA(n_components=n_components, svd_solver="randomized", random_state=int(seed))
+    else:
+        pca = PCA(n_components=n_components, svd_solver="covariance_eigh")
     try:
         return pca.fit(X)
     except ValueError:  # pragma: no cover - sklearn < 1.5 rejects the solver name
@@ -87,7 +110,7 @@ def coupled_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
     """
     real, synthetic = _pair(real, synthetic, n_components, coupled=True)
     Z = np.vstack([real, synthetic]).astype(np.float64)
-    pca = _fit(_pca(n_components, Z.shape[1]), Z)
+    pca = fit_sklearn_pca(Z, n_components)
     labels = np.array(["real"] * real.shape[0] + ["synthetic"] * synthetic.shape[0])
     return _frame(pca.transform(Z), labels, pca)
 
@@ -143,7 +166,7 @@ def project_on_real_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     real, synthetic = _pair(real, synthetic, n_components, coupled=False)
-    pca = _fit(_pca(n_components, real.shape[1]), real.astype(np.float64))
+    pca = fit_sklearn_pca(real.astype(np.float64), n_components)
     scores = np.vstack([pca.transform(real.astype(np.float64)), pca.transform(synthetic.astype(np.float64))])
     labels = np.array(["real"] * real.shape[0] + ["synthetic"] * synthetic.shape[0])
     return _frame(scores, labels, pca)

@@ -68,14 +68,14 @@ def fit_pca(X: Any, n_components: int, seed: int = 0) -> dict[str, torch.Tensor]
     dict of str to torch.Tensor
         ``mean``, ``components``, ``scale``, ``explained_variance_ratio``.
     """
-    from ..metrics.pca import _fit as sklearn_fit, _pca as sklearn_pca  # lazy: scipy, sklearn
+    from ..metrics.pca import fit_sklearn_pca  # lazy: scipy, sklearn
 
     X = check_haplotypes(X, "X")
     k = _check_positive_int(n_components, "n_components")
     n, m = X.shape
     A = X.astype(np.float64)
     kk = min(k, n, m)
-    pca = sklearn_fit(sklearn_pca(kk, m).set_params(random_state=int(seed)), A)
+    pca = fit_sklearn_pca(A, kk, seed=seed)
     mean = torch.from_numpy(pca.mean_.copy())
     vt = torch.from_numpy(np.ascontiguousarray(pca.components_, dtype=np.float64))
     scale = torch.from_numpy(np.sqrt(np.clip(pca.explained_variance_, 0.0, None)))
