@@ -381,17 +381,16 @@ class GAN(GenerativeModel):
         epochs = self.epochs if self.epochs is not None else s("epochs")
         if epochs is None:
             epochs = max(1, -(-s("steps") // max(1, n_batches)))
+        # the improved variant's rates decay linearly to 0 over the whole run, update by update
+        total = epochs * n_batches
+        schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0 - t / total)
+                      for opt in (opt_g, opt_d)] if s("lr_decay") else []
         bar = tqdm(range(epochs), desc=f"GAN ({self.variant})", disable=not progress, unit="epoch")
         for epoch in bar:
             if self.variant != "original":
                 data = data[torch.randperm(len(data), generator=gen)]
             sums = {"d_loss": 0.0, "g_loss": 0.0, "d_real": 0.0, "d_fake": 0.0}
             for b in range(n_batches):
-                if s("lr_decay"):  # linear decay to 0 over the whole run
-                    frac = 1.0 - (epoch * n_batches + b) / (epochs * n_batches)
-                    for opt, name in ((opt_g, "lr_g"), (opt_d, "lr_d")):
-                        for group in opt.param_groups:
-                            group["lr"] = s(name) * frac
                 real = data[b * bs : (b + 1) * bs]
                 z = torch.randn(bs, latent, generator=gen).to(dev)
                 y_real = (1.0 - smooth * torch.rand(n_d, generator=gen)).to(dev)
@@ -446,6 +445,8 @@ class GAN(GenerativeModel):
                 sums["g_loss"] += loss_g.item()
                 sums["d_real"] += float(torch.sigmoid(out_r.detach()).mean())
                 sums["d_fake"] += float(torch.sigmoid(out_f.detach()).mean())
+                for sched in schedulers:
+                    sched.step()
             self.discriminator.requires_grad_(True)
             rec: dict[str, Any] = {"epoch": epoch + 1}
             rec.update({k: v / n_batches for k, v in sums.items()})
