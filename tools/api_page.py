@@ -24,9 +24,9 @@ PAGE = ROOT / "book" / "api.md"
 # names are documented in the submodule that defines them.
 PARTS = [
     ("The package", ["artgen_lite", "artgen_lite.scales"]),
-    ("Data: haplotypes, files, checks", ["artgen_lite.data", "artgen_lite.vcf", "artgen_lite.registry",
-                                         "artgen_lite.rdata_sources", "artgen_lite.validation",
-                                         "artgen_lite.atomic"]),
+    ("Data: haplotypes, files, checks", ["artgen_lite.data", "artgen_lite.data_files", "artgen_lite.vcf",
+                                         "artgen_lite.registry", "artgen_lite.rdata_sources",
+                                         "artgen_lite.validation", "artgen_lite.atomic"]),
     ("Hidden Markov models", ["artgen_lite.hmm", "artgen_lite.hmm_recursions", "artgen_lite.hmm_dna_models",
                              "artgen_lite.hmm_intervals"]),
     ("Judging artificial genomes: metrics", ["artgen_lite.metrics"]),
