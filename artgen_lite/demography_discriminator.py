@@ -83,7 +83,7 @@ class HaplotypeDiscriminator(nn.Module):
         Parameters
         ----------
         x : torch.Tensor, shape (batch, n_haplotypes, n_snps, 2)
-            Encoded regions (:func:`artgen_lite.demography_inference.encode_region`).
+            Encoded regions (:func:`artgen_lite.demography_simulation.encode_region`).
 
         Returns
         -------
@@ -192,7 +192,7 @@ def discriminator_accuracy(
     ----------
     real_train, real_test : numpy.ndarray, shape (n_regions, n_haplotypes, n_snps, 2)
         Encoded real regions to train on and to test on.
-    simulator : artgen_lite.demography_inference.RegionSimulator
+    simulator : artgen_lite.demography_simulation.RegionSimulator
         Simulates regions of the same shape.
     theta : mapping of str to float, or sequence of float
         The demographic parameters simulated.
@@ -246,7 +246,7 @@ def accuracy_scan(
     ----------
     real_train, real_test : numpy.ndarray
         Encoded real regions, as in :func:`discriminator_accuracy`.
-    simulator : artgen_lite.demography_inference.RegionSimulator
+    simulator : artgen_lite.demography_simulation.RegionSimulator
         The simulator.
     name : str
         The parameter scanned.

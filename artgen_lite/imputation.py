@@ -29,10 +29,18 @@ Two implementations, which agree to rounding error (``tests/test_applications.py
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from tqdm import tqdm
 
 from . import hmm
+from ._imputation_checks import _check_rate, _reference, _rho, _targets
+from .imputation_scores import (  # re-exported: scoring lives in imputation_scores
+    DEFAULT_MAF_BINS,  # noqa: F401
+    imputation_r2_by_maf,
+    minor_allele_frequency,
+    most_frequent_allele_baseline,
+    panel_frequency_baseline,
+    per_site_r2,
+)
 from .validation import check_haplotypes
 
 __all__ = [
@@ -54,51 +62,9 @@ __all__ = [
 ]
 
 MISSING = hmm.MISSING
-DEFAULT_MAF_BINS = (0.0, 0.05, 0.1, 0.2, 0.5)
 
 
 # ----------------------------------------------------------------------- checks
-def _reference(reference, name: str = "reference") -> np.ndarray:
-    return check_haplotypes(reference, name).astype(np.float64)
-
-
-def _targets(targets, n_snps: int) -> tuple[np.ndarray, bool]:
-    t = np.asarray(getattr(targets, "X", targets)) if not isinstance(targets, np.ndarray) else targets
-    single = t.ndim == 1
-    t = np.atleast_2d(t)
-    if t.ndim != 2:
-        raise ValueError(f"targets must be 1-D (one haplotype) or 2-D (haplotypes x SNPs), got shape {np.shape(targets)}")
-    if t.shape[1] != n_snps:
-        raise ValueError(f"targets have {t.shape[1]} SNPs (columns) but the reference panel has {n_snps}")
-    if t.dtype != np.bool_ and not (np.issubdtype(t.dtype, np.integer) or np.issubdtype(t.dtype, np.floating)):
-        raise ValueError(f"targets must hold 0, 1 or {MISSING} (masked); got dtype {t.dtype}")
-    bad = (t != 0) & (t != 1) & (t != MISSING)
-    if bad.any():
-        i, j = (int(v) for v in np.argwhere(bad)[0])
-        raise ValueError(
-            f"targets must hold 0, 1 or {MISSING} (masked); found {t[i, j].item()!r} at row {i}, column {j}"
-        )
-    return t.astype(np.int8), single
-
-
-def _check_rate(value, name: str) -> float:
-    value = float(value)
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must lie in [0, 1), got {value}")
-    return value
-
-
-def _rho(rho, n_snps: int) -> np.ndarray:
-    rho = np.asarray(rho, dtype=float)
-    if rho.ndim == 0:
-        rho = np.full(max(n_snps - 1, 0), float(rho))
-    if rho.shape != (max(n_snps - 1, 0),):
-        raise ValueError(f"rho must be a number or hold one switch probability per gap between SNPs ({n_snps - 1}), got shape {rho.shape}")
-    if np.any(~np.isfinite(rho)) or np.any(rho < 0) or np.any(rho > 1):
-        raise ValueError("rho must hold probabilities in [0, 1]")
-    return rho
-
-
 def _copying_model_inputs(reference, targets, rho, theta):
     """Checked panel (float ``K x T``), targets (int8 ``B x T``), whether one target was given,
     the ``T - 1`` switch probabilities and the mismatch probability (Li-Stephens' default if None)."""
@@ -228,7 +194,7 @@ def li_stephens_log_emissions(reference, target, theta: float | None = None) -> 
 
     ``log(1 - theta)`` where the target allele equals the panel allele, ``log(theta)`` where it
     differs, ``0`` where the target is masked (``-1``).  Feed it to
-    :func:`artgen_lite.hmm.posterior_from_log_emissions` with :func:`li_stephens_dense_transition`.
+    :func:`artgen_lite.hmm_recursions.posterior_from_log_emissions` with :func:`li_stephens_dense_transition`.
 
     Parameters
     ----------
@@ -293,7 +259,7 @@ def li_stephens_forward_backward(reference, target, rho, theta: float | None = N
     ``target`` is one haplotype (``T``) or several (``B x T``) with ``-1`` at masked sites;
     ``rho`` is a number or ``T - 1`` switch probabilities (:func:`switch_probabilities`).
     Returns ``(log_alpha, log_beta, loglik)`` in the conventions of
-    :func:`artgen_lite.hmm.forward_from_log_emissions` (``T x K``, or ``T x B x K``), with a
+    :func:`artgen_lite.hmm_recursions.forward_from_log_emissions` (``T x K``, or ``T x B x K``), with a
     uniform start ``1/K``.  The recursion is run on rescaled probabilities (each step divided
     by its sum), which is exact and cheaper than log space because the jump term is a sum.
 
@@ -382,7 +348,7 @@ def li_stephens_posterior(reference, target, rho, theta: float | None = None, me
     """Posterior ``P(copying haplotype k at site t | target)`` for one target; returns ``(gamma T x K, loglik)``.
 
     ``method="generic"`` builds the log emissions and the dense transition matrix and calls
-    :func:`artgen_lite.hmm.posterior_from_log_emissions` (``rho`` must then be one number);
+    :func:`artgen_lite.hmm_recursions.posterior_from_log_emissions` (``rho`` must then be one number);
     ``method="fast"`` uses :func:`li_stephens_forward_backward`.
 
     Parameters
@@ -547,179 +513,3 @@ def li_stephens_log_likelihood(reference, targets, rho, theta: float | None = No
             a /= c[:, None]
         out[s : s + int(batch_size)] = loglik
     return float(out[0]) if single else out
-
-
-# ----------------------------------------------------------------------- baselines
-def most_frequent_allele_baseline(reference, n_targets: int) -> np.ndarray:
-    """Impute every target with the panel's most frequent allele at each site (ties: allele 0); ``(n_targets, T)``.
-
-    Parameters
-    ----------
-    reference : array_like of uint8, shape (K, T)
-        The panel.
-    n_targets : int
-        Rows of the output.
-
-    Returns
-    -------
-    numpy.ndarray of float64, shape (n_targets, T)
-        The same 0/1 guess in every row.
-
-    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
-    """
-    ref = _reference(reference)
-    return np.tile((ref.mean(0) > 0.5).astype(float), (int(n_targets), 1))
-
-
-def panel_frequency_baseline(reference, n_targets: int) -> np.ndarray:
-    """Impute every target with the panel's allele-1 frequency as its dosage; ``(n_targets, T)``.
-
-    Parameters
-    ----------
-    reference : array_like of uint8, shape (K, T)
-        The panel whose frequencies are the dosages.
-    n_targets : int
-        How many targets (rows) to fill.
-
-    Returns
-    -------
-    numpy.ndarray of float64, shape (n_targets, T)
-        The panel's allele-1 frequencies, repeated.
-
-    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
-    """
-    ref = _reference(reference)
-    return np.tile(ref.mean(0), (int(n_targets), 1))
-
-
-# ----------------------------------------------------------------------- scores
-def minor_allele_frequency(X) -> np.ndarray:
-    """``min(p, 1 - p)`` per column of a 0/1 matrix.
-
-    Parameters
-    ----------
-    X : array_like of uint8, shape (n, T)
-        Haplotypes (0/1), e.g. the reference panel.
-
-    Returns
-    -------
-    numpy.ndarray of float64, shape (T,)
-        Values in ``[0, 0.5]``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> minor_allele_frequency(np.array([[0, 1], [0, 1], [0, 1], [1, 1]]))
-    array([0.25, 0.  ])
-
-    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
-    """
-    p = _reference(X, "X").mean(0)
-    return np.minimum(p, 1 - p)
-
-
-def per_site_r2(truth, dosage) -> np.ndarray:
-    """Squared Pearson correlation, across target haplotypes, of imputed dosage and true allele at each site.
-
-    ``truth`` and ``dosage`` are ``B x T``.  NaN where the truth is the same in every target
-    (nothing to predict); 0 where the dosage is constant but the truth is not (the imputation
-    carries no information, as with a most-frequent-allele guess).
-
-    Parameters
-    ----------
-    truth : array_like of int, shape (B, T)
-        True alleles (0/1).
-    dosage : array_like of float, shape (B, T)
-        Imputed allele-1 dosages in ``[0, 1]``.
-
-    Returns
-    -------
-    numpy.ndarray of float64, shape (T,)
-        r^2 of each site (NaN where the truth is constant).
-
-    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
-    """
-    x = np.atleast_2d(np.asarray(truth, dtype=float))
-    y = np.atleast_2d(np.asarray(dosage, dtype=float))
-    if x.shape != y.shape:
-        raise ValueError(f"truth {x.shape} and dosage {y.shape} must have the same shape")
-    xc, yc = x - x.mean(0), y - y.mean(0)
-    sxx, syy, sxy = (xc * xc).sum(0), (yc * yc).sum(0), (xc * yc).sum(0)
-    r2 = np.full(x.shape[1], np.nan)
-    ok = sxx > 0
-    flat = ok & (syy <= 1e-12 * np.maximum(sxx, 1))
-    live = ok & ~flat
-    r2[live] = sxy[live] ** 2 / (sxx[live] * syy[live])
-    r2[flat] = 0.0
-    return r2
-
-
-def imputation_r2_by_maf(truth, dosage, maf, sites=None, bins=DEFAULT_MAF_BINS) -> pd.DataFrame:
-    """Imputation accuracy within minor-allele-frequency bins, plus an ``all`` row.
-
-    ``truth`` and ``dosage`` are ``B x T`` (true 0/1 alleles and imputed dosages of ``B``
-    target haplotypes); ``maf`` holds one frequency per site (from a reference sample, so
-    every method is binned the same way); ``sites`` (mask or indices) restricts the score to
-    the masked sites.  Bins are right-closed, ``(lo, hi]``; sites with ``maf`` outside every
-    bin (for example 0) are left out.  Columns:
-
-    * ``n_sites`` -- sites in the bin;
-    * ``r2`` -- mean over the bin's sites of :func:`per_site_r2` (sites where every target
-      carries the same allele are skipped; ``n_scored`` counts the others);
-    * ``concordance`` -- fraction of (target, site) alleles called right by rounding the dosage.
-
-    r2 gives no credit for guessing the common allele, concordance does: a most-frequent-allele
-    guess scores r2 = 0 but a concordance of about ``1 - maf``.
-
-    Parameters
-    ----------
-    truth : array_like of int, shape (B, T)
-        True alleles.
-    dosage : array_like of float, shape (B, T)
-        Imputed dosages.
-    maf : array_like of float, shape (T,)
-        Minor allele frequency of each site.
-    sites : array_like of bool or of int, optional
-        The sites scored; default all.
-    bins : sequence of float, optional
-        Bin edges of ``maf``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per bin and ``all``: ``bin``, ``lo``, ``hi``, ``n_sites``, ``n_scored``, ``r2``, ``concordance``.
-
-    Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
-    """
-    truth = np.atleast_2d(np.asarray(truth))
-    dosage = np.atleast_2d(np.asarray(dosage, dtype=float))
-    if truth.shape != dosage.shape:
-        raise ValueError(f"truth {truth.shape} and dosage {dosage.shape} must have the same shape")
-    maf = np.asarray(maf, dtype=float)
-    if maf.shape != (truth.shape[1],):
-        raise ValueError(f"maf must hold one value per site ({truth.shape[1]}), got shape {maf.shape}")
-    use = np.ones(truth.shape[1], dtype=bool)
-    if sites is not None:
-        sites = np.asarray(sites)
-        use = np.zeros(truth.shape[1], dtype=bool)
-        if sites.dtype == np.bool_:
-            if sites.shape != use.shape:
-                raise ValueError(f"a boolean sites mask needs one entry per site ({use.size})")
-            use = sites.copy()
-        else:
-            use[sites] = True
-    bins = np.asarray(bins, dtype=float)
-    if bins.ndim != 1 or len(bins) < 2 or np.any(np.diff(bins) <= 0):
-        raise ValueError("bins must be an increasing sequence of at least two edges")
-    r2 = per_site_r2(truth, dosage)
-    right = (dosage >= 0.5) == (truth == 1)
-
-    def row(name, lo, hi, m):
-        scored = m & np.isfinite(r2)
-        return {"bin": name, "lo": lo, "hi": hi, "n_sites": int(m.sum()), "n_scored": int(scored.sum()),
-                "r2": float(r2[scored].mean()) if scored.any() else float("nan"),
-                "concordance": float(right[:, m].mean()) if m.any() else float("nan")}
-
-    rows = [row(f"({lo:g}, {hi:g}]", lo, hi, use & (maf > lo) & (maf <= hi)) for lo, hi in zip(bins[:-1], bins[1:])]
-    rows.append(row("all", bins[0], bins[-1], use & (maf > bins[0]) & (maf <= bins[-1])))
-    return pd.DataFrame(rows)

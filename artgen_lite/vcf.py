@@ -7,7 +7,7 @@ Reading (:func:`read_vcf`)
     htslib parses every record; the genotypes are taken from the parsed calls. One row per
     haplotype: a diploid sample ``HG00096`` gives rows ``HG00096_A`` and ``HG00096_B``, a haploid
     call (``GT`` = ``0`` or ``1``) gives one row named after its sample. Anything that is not a
-    phased 0/1 haplotype is refused with a :class:`~artgen_lite.data.DataError` that names the file
+    phased 0/1 haplotype is refused with a :class:`~artgen_lite.data_files.DataError` that names the file
     and the record: unphased, missing, triploid or mixed-ploidy calls, an allele index beyond the
     record's ALT alleles, a non-numeric position, a sites-only file, bytes that are not UTF-8.
     htslib silently drops extra tab-separated fields at the end of a record, which would shift the
