@@ -478,7 +478,8 @@ class HMM:
         re-estimate: ``s`` start, ``t`` transitions, ``e`` emissions (zeros stay zero, so the
         structure of a model is kept).  ``pseudocount`` is added to the expected counts of the
         entries that are not structurally zero.  ``m_step(model, counts)``, if given, replaces
-        the standard M-step (for models with tied parameters, such as :func:`cpg_m_step`).
+        the standard M-step (for models with tied parameters, such as
+        :func:`~artgen_lite.hmm_dna_models.cpg_m_step`).
         Stops after ``n_iter`` iterations or when an iteration gains less than ``tol`` in
         log-likelihood; a tqdm bar shows progress unless ``progress=False``.
 
