@@ -36,7 +36,7 @@ from .. import validation as _validation
 from .checkpoint import ValidationMonitor, split_validation
 from .device import check_device, resolve_device
 from .model_file import ModelFileError, read_model_file, write_model_file
-from .settings import SCALES, SHARED_SETTINGS, Settings, shared_defaults
+from .settings import SHARED_SETTINGS, Settings, shared_defaults
 
 __all__ = ["GenerativeModel", "check_haplotypes", "network_parameters"]
 
@@ -274,11 +274,11 @@ class GenerativeModel(Settings):
         t0 = time.perf_counter()
         self._t0 = type(self).time_limit_clock()
         self._deadline = None if time_limit is None else self._t0 + time_limit
-        split = split_validation(X.shape[0], self.validation_fraction, getattr(self, "seed", 0))
+        split = split_validation(X.shape[0], self.validation_fraction, self.seed)
         if split is not None:
             X, X_val = X[split[0]], X[split[1]]
             self._monitor = ValidationMonitor(X, X_val, n_evals=self.n_checkpoints,
-                                              patience=self.checkpoint_patience, seed=getattr(self, "seed", 0))
+                                              patience=self.checkpoint_patience, seed=self.seed)
         self._build(self.n_snps)
         try:
             self._fit(X, progress=progress, **kwargs)

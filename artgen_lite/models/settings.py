@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from ..scales import SCALES  # the scales of :meth:`Settings.preset`: ``course`` is every class's defaults
 
-__all__ = ["SCALES", "SHARED_SETTINGS", "Settings", "make_preset", "shared_defaults"]
+__all__ = ["SHARED_SETTINGS", "Settings", "make_preset", "shared_defaults"]
 
 
 #: the settings every haplotype model takes, with their annotation and default (a class may change
