@@ -361,3 +361,35 @@ def test_make_lab_opens_markdown_chapters_as_notebooks():
     viewers = json.loads(body)["defaultViewers"]
     assert viewers["markdown"] == viewers["myst"] == "Jupytext Notebook"
     assert "JUPYTERLAB_SETTINGS_DIR" in (ROOT / "Makefile").read_text()
+
+
+def test_a_chapter_that_reuses_anothers_models_starts_only_after_it(tmp_path, monkeypatch):
+    """Chapter 06b loads the fits chapter 06 caches; run side by side it must wait for 06 to finish
+    (started beside it, it would train the five models again), while other chapters fill the slot."""
+    nbtools = _nbtools()
+    assert nbtools.RUNS_AFTER["06_long_regions_judging"] == "06_long_regions"
+    src = tmp_path / "src"
+    src.mkdir()
+    stamps = tmp_path / "stamps"
+    stamps.mkdir()
+    cell = "```{code-cell} ipython3\nSCALE = 'course'\nimport time, pathlib\n%s\n```\n"
+    code = {"01_first": f"time.sleep(3)\npathlib.Path({str(stamps / 'first_end')!r}).write_text(str(time.time()))",
+            "02_after": f"pathlib.Path({str(stamps / 'after_start')!r}).write_text(str(time.time()))",
+            "03_other": f"pathlib.Path({str(stamps / 'other_start')!r}).write_text(str(time.time()))"}
+    for name, body in code.items():
+        nb = jupytext.reads(cell % body, fmt="md:myst")
+        nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+        jupytext.write(nb, src / f"{name}.ipynb")
+    monkeypatch.setattr(nbtools, "NOTEBOOKS", src)
+    monkeypatch.setattr(nbtools, "RUNS_AFTER", {"02_after": "01_first"})
+    monkeypatch.setattr(nbtools, "COURSE_SECONDS", {"02": 100})  # the dependent one is the longest
+    nbtools.run_papermill("smoke", tmp_path / "out", None, prepare_only=False, cache=None, jobs=2)
+    first_end, after_start, other_start = (float((stamps / n).read_text())
+                                           for n in ("first_end", "after_start", "other_start"))
+    assert after_start >= first_end, "the dependent chapter started before its prerequisite finished"
+    assert other_start < first_end, "the free slot was not given to the independent chapter"
+    # one at a time the order also respects it
+    for f in stamps.iterdir():
+        f.unlink()
+    nbtools.run_papermill("smoke", tmp_path / "out1", None, prepare_only=False, cache=None, jobs=1)
+    assert float((stamps / "after_start").read_text()) >= float((stamps / "first_end").read_text())

@@ -111,6 +111,22 @@ COURSE_SECONDS = {"06_long_regions.": 451, "12": 434, "13": 415, "04": 360, "06_
                   "09": 196, "14": 184, "11": 182, "05": 130, "07": 101}
 
 
+#: chapters that must not start before another has finished: chapter 06b loads the five fits that chapter
+#: 06 keeps in the model cache (``long_regions.fit_cached``); started beside it, it would train them again
+RUNS_AFTER = {"06_long_regions_judging": "06_long_regions"}
+
+
+def _next_ready(todo: list, running: set[str]):
+    """The first (longest) chapter of ``todo`` whose :data:`RUNS_AFTER` prerequisite is neither waiting
+    in ``todo`` nor running; ``None`` when every waiting chapter waits for one."""
+    waiting = {item[0].stem for item in todo}
+    for item in todo:
+        before = RUNS_AFTER.get(item[0].stem)
+        if before is None or (before not in waiting and before not in running):
+            return item
+    return None
+
+
 def _expected_seconds(nb: Path, cache: Path | None) -> float:
     """How long ``nb`` ran last time (the newest record in the cache), else :data:`COURSE_SECONDS`."""
     if cache is not None and cache.exists():
@@ -190,21 +206,31 @@ def run_papermill(scale: str, out: Path, names, prepare_only: bool, seed=None, c
 
     todo.sort(key=lambda item: -_expected_seconds(item[0], cache))  # longest first
     if jobs <= 1 or len(todo) <= 1:
-        for item in todo:
+        while todo:
+            item = _next_ready(todo, set())
+            todo.remove(item)
             done(item, *_execute_one(str(item[0]), str(item[1]), params))
     else:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-        failed = []
+        failed, futures = [], {}
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(_execute_one, str(item[0]), str(item[1]), params): item for item in todo}
-            for future in as_completed(futures):
-                try:
-                    done(futures[future], *future.result())
-                except Exception as err:  # the others finish (and are cached) before the build fails
-                    print(f"{futures[future][0].name}: FAILED: {err}", file=sys.stderr, flush=True)
-                    failed.append(err)
+            while todo or futures:
+                while todo and len(futures) < jobs:  # keep every worker busy, longest ready chapter first
+                    item = _next_ready(todo, {it[0].stem for it in futures.values()})
+                    if item is None:
+                        break
+                    todo.remove(item)
+                    futures[pool.submit(_execute_one, str(item[0]), str(item[1]), params)] = item
+                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    item = futures.pop(future)
+                    try:
+                        done(item, *future.result())
+                    except Exception as err:  # the others finish (and are cached) before the build fails
+                        print(f"{item[0].name}: FAILED: {err}", file=sys.stderr, flush=True)
+                        failed.append(err)
         if failed:
             raise failed[0]
     records = [records[k] for k in sorted(records)]
