@@ -245,6 +245,15 @@ def test_plotting_and_glue_cells_are_hidden(md):
     assert not missing, f"{md.name}: untagged plotting/glue cells {missing}; run: python tools/notebooks.py tag-cells"
 
 
+def test_instructor_page_covers_every_chapter_and_every_exercise():
+    """The instructor page's table has a row for each chapter and its level lists name every exercise."""
+    text = (ROOT / "book" / "instructor.md").read_text()
+    for md in CHAPTERS:
+        assert f"{{doc}}`chapters/{md.stem}` |" in text, f"book/instructor.md has no row for {md.stem}"
+        for label in re.findall(r"^:label: (ex-[\w-]+)", md.read_text(), flags=re.M):
+            assert f"{{ref}}`{label}`" in text, f"book/instructor.md does not place exercise {label} ({md.name})"
+
+
 def test_glossary_defines_the_recurring_terms_and_every_chapter_links_to_it():
     text = (ROOT / "book" / "glossary.md").read_text()
     body = text.split("```{glossary}", 1)[1].split("```", 1)[0]
