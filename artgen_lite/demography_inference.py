@@ -162,7 +162,8 @@ class PGGANSearch:
     returns an :class:`InferenceResult`. ``real`` is an array of encoded real regions (from
     :func:`~artgen_lite.demography_simulation.real_regions`, or simulated targets from
     :meth:`~artgen_lite.demography_simulation.RegionSimulator.simulate`). The defaults
-    are the book's course scale.
+    are a short search for a CPU (pg-gan's own values are named below); chapter 11 passes a
+    smaller budget still at its course scale.
 
     The loop, as in pg-gan's ``simulated_annealing``:
 

@@ -117,6 +117,14 @@ def test_early_stopping_stops_and_restores_best(haps):
     assert min(lrs) < 0.05  # ReduceLROnPlateau halved the rate at least once
 
 
+def test_with_checkpoint_selection_the_patience_rule_is_off_as_documented(haps):
+    # the same plateauing run with the default checkpoint split: all epochs run, the kept epoch is
+    # the checkpoint's, not the one with the lowest validation loss (chapter 07 says so)
+    m = tiny(epochs=12, patience=2, lr=0.05, validation_fraction=0.1, n_checkpoints=4).fit(haps, progress=False)
+    assert len(m.history) == 12 and not m.stopped_early
+    assert m.best_epoch in {r["epoch"] for r in m.history if "ckpt_loss" in r}
+
+
 def test_no_validation_split_trains_all_epochs(haps):
     m = tiny(epochs=3, val_fraction=0).fit(haps, progress=False)
     assert len(m.history) == 3 and not m.stopped_early

@@ -95,15 +95,21 @@ class VAE(GenerativeModel):
     epochs : int, default 200 [500]
         Maximum number of passes over the training part of the data.
     patience : int, default 20 [50]
-        Early stopping: stop after this many epochs without a better validation loss, then
-        restore the best weights.  The learning rate is halved after ``max(1, patience // 4)``
-        epochs without improvement (popvae's ReduceLROnPlateau).
+        popvae's early stopping: with ``validation_fraction=0`` (no checkpoint selection), stop
+        after this many epochs without a better validation loss, then restore the best weights.
+        With checkpoint selection (``validation_fraction > 0``, the default) this rule is off:
+        training runs all ``epochs`` (or stops by ``checkpoint_patience``) and the state whose
+        samples score best on the checkpoint split is kept.  Either way the learning rate is
+        halved after ``max(1, patience // 4)`` epochs without a better validation loss (popvae's
+        ReduceLROnPlateau).
     batch_size : int, default 32 [32]
     lr : float, default 1e-3 [1e-3]
         Adam learning rate.
     val_fraction : float, default 0.1 [0.1]
-        Fraction of the rows held out (at random, seeded) for early stopping.  ``0`` trains for
-        all ``epochs`` and monitors the training loss instead.
+        Fraction of the rows held out (at random, seeded) for the validation loss (``val_loss``)
+        that drives popvae's early stopping and the learning-rate halving.  ``0`` trains for all
+        ``epochs`` and monitors the training loss instead.  (With checkpoint selection these rows
+        come from what is left after the ``validation_fraction`` split.)
     quirk : bool, default False
         ``True`` reproduces popvae's reparameterisation ``z = mu + exp(log_var) * eps``; ``False``
         uses the standard ``z = mu + exp(log_var / 2) * eps`` (see the module docstring).
@@ -121,8 +127,8 @@ class VAE(GenerativeModel):
 
     After :meth:`fit`, ``history`` holds one dict per epoch (``epoch``, ``train_loss``,
     ``train_recon``, ``train_kl``, ``val_loss``, ``lr``; losses are negative ELBOs in nats per
-    haplotype), ``best_epoch`` the epoch whose weights were kept and ``stopped_early`` whether
-    early stopping ended training.
+    haplotype), ``best_epoch`` the epoch whose weights were kept (by the checkpoint split or, without it,
+    by the validation loss) and ``stopped_early`` whether training ended before ``epochs``.
     """
 
     _presets = {
