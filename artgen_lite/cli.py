@@ -380,7 +380,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Split the haplotypes of a phased VCF into train and test sets, by individual "
                                    "(both haplotypes on one side), stratified by population when --panel is given.")
     s.add_argument("--vcf", required=True, metavar="IN.vcf.gz", help="phased, biallelic VCF (multi-allelic records are dropped)")
-    s.add_argument("--region", metavar="CHR:START-END", help="keep this region only (the VCF needs an index)")
+    s.add_argument("--region", metavar="CHR:START-END", help="keep this region only (read through the index when the VCF has one, else by scanning it)")
     s.add_argument("--test-fraction", type=float, default=0.2, metavar="F", help="share of individuals held out (default 0.2)")
     s.add_argument("--panel", metavar="PANEL", help="sample panel (columns sample, pop, super_pop; 1000 Genomes format)")
     s.add_argument("--seed", type=int, default=0, help="seed of the shuffle (default 0)")
@@ -392,7 +392,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Train one of the book's models on the haplotypes of a phased VCF and save it "
                                    "with the VCF's SNP columns (for 'artgen sample').")
     s.add_argument("--vcf", required=True, metavar="TRAIN.vcf.gz")
-    s.add_argument("--region", metavar="CHR:START-END", help="train on this region only (the VCF needs an index)")
+    s.add_argument("--region", metavar="CHR:START-END", help="train on this region only (read through the index when the VCF has one, else by scanning it)")
     s.add_argument("--model", required=True, choices=MODELS, help="which model (crbm holds best across regions so far)")
     s.add_argument("--scale", choices=SCALES, default="course",
                    help="smoke: seconds, a check only; course: the book's settings (default); paper: the papers' (hours)")
