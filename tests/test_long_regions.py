@@ -222,3 +222,24 @@ def test_long_region_chapters_have_scale_seed_and_device_parameters(md):
                   if "parameters" in c.metadata.get("tags", []))
     for name, value in (("SCALE", '"course"'), ("SEED", "0"), ("DEVICE", '"auto"')):
         assert re.search(rf"^{name} = {value}", params, re.M), f"{md.name}: {name} = {value} missing"
+
+
+def test_ld_decay_gaps_reuse_the_real_curve_and_give_the_same_gaps(monkeypatch):
+    """Chapter 06b scores a dozen sets against one real set: its own LD-decay curve is computed once,
+    and the gaps are those of computing it every time."""
+    from artgen_lite import long_regions, metrics
+
+    rng = np.random.default_rng(3)
+    real = (rng.random((120, 300)) < 0.3).astype(np.uint8)
+    pos = np.sort(rng.choice(100_000, 300, replace=False)).astype(float)
+    sets = [(rng.random((60, 300)) < p).astype(np.uint8) for p in (0.2, 0.3, 0.4)]
+    long_regions._OWN_CURVES.clear()
+    calls = []
+    original = metrics.ld_decay
+    monkeypatch.setattr(metrics, "ld_decay", lambda X, *a, **k: calls.append(len(X)) or original(X, *a, **k))
+    gaps = [long_regions.ld_decay_gaps(real, S, pos) for S in sets]
+    assert calls.count(len(real)) == 1 and calls.count(60) == 3
+    for S, g in zip(sets, gaps):
+        edges = long_regions.decay_edges(pos, long_regions.N_BINS["all"])
+        fresh = metrics.ld_decay_gap(original(real, pos, bins=edges), original(S, pos, bins=edges))
+        assert g["ld_decay_gap_own"] == pytest.approx(fresh, rel=1e-12, nan_ok=True)

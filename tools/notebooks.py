@@ -104,12 +104,11 @@ def write_status(out: Path, records: list[dict]) -> Path:
     return path
 
 
-#: course-scale seconds of the longest chapters (make book from a fresh clone on 2 cores, two chapters
-#: side by side with one thread each, 2026-12-06), used only to start them first when chapters run side
-#: by side and the cache holds no record of them; a chapter not listed counts as one minute
-COURSE_SECONDS = {"06_long_regions.": 451, "12": 434, "13": 415, "04": 360, "06_long_regions_judging": 238,
-                  "09": 196, "14": 184, "11": 182, "05": 130, "07": 101}
-
+#: course-scale CPU seconds of the longest chapters (each run alone on one thread, 2026-12-06), used only
+#: to start them first when chapters run side by side and the cache holds no record of them; a chapter
+#: not listed counts as one minute
+COURSE_SECONDS = {"06_long_regions.": 304, "04": 200, "06_long_regions_judging": 178, "12": 174, "13": 164,
+                  "09": 115, "14": 109, "11": 107, "05": 89, "07": 76}
 
 #: chapters that must not start before another has finished: chapter 06b loads the five fits that chapter
 #: 06 keeps in the model cache (``long_regions.fit_cached``); started beside it, it would train them again
