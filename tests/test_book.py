@@ -402,3 +402,15 @@ def test_a_chapter_that_reuses_anothers_models_starts_only_after_it(tmp_path, mo
         f.unlink()
     nbtools.run_papermill("smoke", tmp_path / "out1", None, prepare_only=False, cache=None, jobs=1)
     assert float((stamps / "after_start").read_text()) >= float((stamps / "first_end").read_text())
+
+
+def test_a_whole_chapter_name_selects_that_chapter_only(tmp_path, monkeypatch):
+    nbtools = _nbtools()
+    for stem in ("06_long_regions", "06_long_regions_judging", "12_uncertainty"):
+        (tmp_path / f"{stem}.ipynb").write_text("{}")
+    monkeypatch.setattr(nbtools, "NOTEBOOKS", tmp_path)
+    assert [p.stem for p in nbtools.chapters(["06_long_regions"])] == ["06_long_regions"]
+    assert [p.stem for p in nbtools.chapters(["06_long_regions.md", "12"])] == ["06_long_regions", "12_uncertainty"]
+    assert [p.stem for p in nbtools.chapters(["06"])] == ["06_long_regions", "06_long_regions_judging"]
+    with pytest.raises(SystemExit, match="no chapters"):
+        nbtools.chapters(["99"])
