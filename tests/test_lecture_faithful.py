@@ -165,3 +165,12 @@ def test_every_index_row_names_a_real_slide(lines):
         assert titles, f"slide_figures.md row does not quote a slide title: {row[:80]!r}"
         for title in titles:
             assert title_exists(title, lines), f"slide_figures.md: no slide {title!r} in the lecture"
+
+
+def test_every_captioned_figure_of_a_chapter_is_in_the_slide_figure_index():
+    """Each figure is listed once in book/slide_figures.md: under the slide it reproduces, or under
+    'Beyond the lecture'."""
+    index = (ROOT / "book" / "slide_figures.md").read_text()
+    for md in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.md")):
+        for name in re.findall(r"^    name: (fig-[\w-]+)", md.read_text(), flags=re.M):
+            assert f"{{ref}}`{name}`" in index, f"{md.name}: figure {name} is not in book/slide_figures.md"
