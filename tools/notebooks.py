@@ -46,8 +46,7 @@ def chapters(names=None) -> list[Path]:
     found = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if names:  # a whole chapter name selects that chapter only ("06_long_regions" is not 06b)
         stems = {p.stem for p in found}
-        names = [n[:-len(".ipynb")] if n.endswith(".ipynb") else n[:-len(".md")] if n.endswith(".md") else n
-                 for n in names]
+        names = [n.removesuffix(".ipynb").removesuffix(".md") for n in names]
         found = [p for p in found if any(p.stem == n if n in stems else p.stem.startswith(n) for n in names)]
     if not found:
         sys.exit(f"no chapters found in {NOTEBOOKS}")
