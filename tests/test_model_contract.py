@@ -171,6 +171,33 @@ def test_shared_settings_keep_each_class_default():
         RBM(colour="red")
 
 
+@pytest.mark.parametrize("cls, steps, lr_g", [(RBM, 2400, None), (HaplotypeDiffusion, 3000, None),
+                                             (ConvWGAN, 3300, 3e-3), (PCAGAN, 18600, 1e-4)],
+                         ids=lambda v: getattr(v, "__name__", str(v)))
+def test_setting_groups_are_checked_once_with_each_class_default(cls, steps, lr_g):
+    import inspect
+
+    from artgen_lite.models.settings import BUDGET_SETTINGS, WGAN_GP_SETTINGS
+
+    sig = inspect.signature(cls).parameters
+    # the step budget: each class's own default, one check naming the setting
+    assert sig["steps"].default == cls().steps == steps
+    assert sig["epochs"].default is None
+    with pytest.raises(ValueError, match="steps"):
+        cls(steps=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        cls(batch_size=-1)
+    # the WGAN-GP loop's settings only where the class trains with that loop
+    assert (lr_g is not None) == (set(WGAN_GP_SETTINGS) <= set(sig))
+    assert set(BUDGET_SETTINGS) <= set(sig)
+    if lr_g is not None:
+        assert cls().lr_g == sig["lr_g"].default == lr_g
+        with pytest.raises(ValueError, match="lr_c"):
+            cls(lr_c=0.0)
+        with pytest.raises(ValueError, match="beta2"):
+            cls(beta2=1.0)
+
+
 def test_set_params_refuses_a_trained_model(fitted):
     with pytest.raises(RuntimeError, match="is trained"):
         fitted.set_params(seed=3)

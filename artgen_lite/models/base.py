@@ -36,7 +36,7 @@ from .. import validation as _validation
 from .checkpoint import ValidationMonitor, split_validation
 from .device import check_device, resolve_device
 from .model_file import ModelFileError, read_model_file, write_model_file
-from .settings import SHARED_SETTINGS, Settings, shared_defaults
+from .settings import Settings, shared_settings
 
 __all__ = ["GenerativeModel", "check_haplotypes", "network_parameters"]
 
@@ -141,7 +141,9 @@ class GenerativeModel(Settings):
     the same name (:class:`~artgen_lite.models.settings.Settings` reads them back); an ``__init__``
     that ends in ``**shared`` and passes it to ``super().__init__`` takes the settings every model
     shares (:data:`~artgen_lite.models.settings.SHARED_SETTINGS`: ``seed``, ``device`` and the
-    checkpoint settings, with the class's ``_setting_defaults``). They implement ``_build(n_snps)``,
+    checkpoint settings) and those of the groups the class names in ``_setting_groups`` (the
+    step budget, the WGAN-GP loop's settings), each with the class's ``_setting_defaults``
+    (:func:`~artgen_lite.models.settings.shared_settings`). They implement ``_build(n_snps)``,
     ``_fit(X, progress, **kw)``, ``_sample(n, generator, **kw)``, ``_modules()`` (a dict of
     name → ``torch.nn.Module`` or tensor holder) and optionally ``_extra_state()`` /
     ``_load_extra_state(state)``; ``_presets`` holds the settings of the ``"smoke"`` and
@@ -161,17 +163,14 @@ class GenerativeModel(Settings):
     _trains_in_epochs: ClassVar[bool] = True
 
     def __init__(self, **settings: Any) -> None:
-        """Store and check the shared settings (:data:`~artgen_lite.models.settings.SHARED_SETTINGS`)."""
-        unknown = sorted(set(settings) - set(SHARED_SETTINGS))
+        """Store and check the settings written once (:func:`~artgen_lite.models.settings.shared_settings`:
+        :data:`~artgen_lite.models.settings.SHARED_SETTINGS` and the class's ``_setting_groups``)."""
+        known = shared_settings(type(self))
+        unknown = sorted(set(settings) - set(known))
         if unknown:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {unknown}")
-        values = {**shared_defaults(type(self)), **settings}
-        self.seed = _validation.check_seed(values["seed"])
-        self.device = check_device(values["device"])
-        self.validation_fraction = _check_float(values["validation_fraction"], "validation_fraction", 0.0, 0.5)
-        self.n_checkpoints = _check_positive_int(values["n_checkpoints"], "n_checkpoints")
-        patience = values["checkpoint_patience"]
-        self.checkpoint_patience = None if patience is None else _check_positive_int(patience, "checkpoint_patience")
+        for name, setting in known.items():
+            setattr(self, name, setting.check(settings.get(name, setting.default), name))
         self.n_snps: int | None = None
         self.history: list[dict[str, float]] = []
         self.train_time_s: float | None = None

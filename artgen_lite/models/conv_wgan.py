@@ -73,6 +73,7 @@ import torch
 from torch import nn
 
 from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes, network_parameters
+from .settings import BUDGET_SETTINGS, WGAN_GP_SETTINGS
 from .wgan_gp import WGANGPTrainer, ema_of, train_epochs
 
 __all__ = ["ConvWGAN", "geometry"]
@@ -370,26 +371,19 @@ class ConvWGAN(GenerativeModel):
                       label_noise=0.1, af_init=False, output_gain=1.0, ema=0.0),
     }
 
-    _setting_defaults = {"validation_fraction": 0.1}
+    _setting_groups = (BUDGET_SETTINGS, WGAN_GP_SETTINGS)
+    _setting_defaults = {"validation_fraction": 0.1, "steps": 3300, "batch_size": 96, "n_critic": 3,
+                         "lr_g": 3e-3, "lr_c": 1e-3}
 
     def __init__(
         self,
         *,
-        epochs: int | None = None,
-        steps: int = 3300,
         channels: int = 2,
         fold: int = 16,
         stages: int | None = None,
         latent_dim: int = 32,
         noise_dim: int = 4,
-        batch_size: int = 96,
-        n_critic: int = 3,
         pack: int = 3,
-        lr_g: float = 3e-3,
-        lr_c: float = 1e-3,
-        beta1: float = 0.5,
-        beta2: float = 0.9,
-        gp_weight: float = 10.0,
         label_noise: float = 0.0,
         alpha: float = 0.01,
         output: str = "sigmoid",
@@ -399,23 +393,14 @@ class ConvWGAN(GenerativeModel):
         **shared: Any,
     ) -> None:
         super().__init__(**shared)
-        self.epochs = None if epochs is None else _check_positive_int(epochs, "epochs")
-        self.steps = _check_positive_int(steps, "steps")
         self.channels = _check_positive_int(channels, "channels")
         self.fold = _check_positive_int(fold, "fold")
         self.stages = None if stages is None else _check_positive_int(stages, "stages")
         self.latent_dim = _check_positive_int(latent_dim, "latent_dim")
         self.noise_dim = _check_positive_int(noise_dim, "noise_dim")
-        self.batch_size = _check_positive_int(batch_size, "batch_size")
-        self.n_critic = _check_positive_int(n_critic, "n_critic")
         self.pack = _check_positive_int(pack, "pack")
         if self.batch_size < self.pack:
-            raise ValueError(f"batch_size ({batch_size}) must be at least pack ({pack})")
-        self.lr_g = _check_float(lr_g, "lr_g", 0.0, low_open=True)
-        self.lr_c = _check_float(lr_c, "lr_c", 0.0, low_open=True)
-        self.beta1 = _check_float(beta1, "beta1", 0.0, 1.0 - 1e-12)
-        self.beta2 = _check_float(beta2, "beta2", 0.0, 1.0 - 1e-12)
-        self.gp_weight = _check_float(gp_weight, "gp_weight", 0.0)
+            raise ValueError(f"batch_size ({self.batch_size}) must be at least pack ({pack})")
         self.label_noise = _check_float(label_noise, "label_noise", 0.0, 1.0 - 1e-12)
         self.alpha = _check_float(alpha, "alpha", 0.0, 1.0)
         if not isinstance(af_init, (bool, np.bool_)):

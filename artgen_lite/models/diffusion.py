@@ -37,6 +37,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
+from .settings import BUDGET_SETTINGS
 
 __all__ = ["HaplotypeDiffusion"]
 
@@ -124,7 +125,8 @@ class HaplotypeDiffusion(GenerativeModel):
         "paper": {},
     }
 
-    _setting_defaults = {"validation_fraction": 0.1, "n_checkpoints": 10}
+    _setting_groups = (BUDGET_SETTINGS,)
+    _setting_defaults = {"validation_fraction": 0.1, "n_checkpoints": 10, "steps": 3000, "batch_size": 128}
 
     def __init__(
         self,
@@ -133,9 +135,6 @@ class HaplotypeDiffusion(GenerativeModel):
         depth: int = 2,
         schedule: str = "linear",
         lr: float = 1e-3,
-        epochs: int | None = None,
-        steps: int = 3000,
-        batch_size: int = 128,
         sample_steps: int = 64,
         score_timesteps: int = 16,
         **shared: Any,
@@ -147,9 +146,6 @@ class HaplotypeDiffusion(GenerativeModel):
         self.depth = _check_positive_int(depth, "depth")
         self.schedule = schedule
         self.lr = _check_float(lr, "lr", 0.0, low_open=True)
-        self.epochs = None if epochs is None else _check_positive_int(epochs, "epochs")
-        self.steps = _check_positive_int(steps, "steps")
-        self.batch_size = _check_positive_int(batch_size, "batch_size")
         self.sample_steps = _check_positive_int(sample_steps, "sample_steps")
         self.score_timesteps = _check_positive_int(score_timesteps, "score_timesteps")
         self.net: _Denoiser | None = None

@@ -35,6 +35,7 @@ import torch
 from torch import nn
 
 from .base import GenerativeModel, _check_float, _check_positive_int, check_haplotypes
+from .settings import BUDGET_SETTINGS, WGAN_GP_SETTINGS
 from .wgan_gp import WGANGPTrainer, train_epochs
 
 __all__ = ["PCAGAN", "fit_pca", "pca_reconstruct"]
@@ -215,7 +216,8 @@ class PCAGAN(GenerativeModel):
         "paper": {},
     }
 
-    _setting_defaults = {"validation_fraction": 0.1}
+    _setting_groups = (BUDGET_SETTINGS, WGAN_GP_SETTINGS)
+    _setting_defaults = {"validation_fraction": 0.1, "steps": 18600, "batch_size": 64}
 
     def __init__(
         self,
@@ -224,15 +226,6 @@ class PCAGAN(GenerativeModel):
         latent_dim: int = 64,
         hidden: int = 256,
         depth: int = 2,
-        epochs: int | None = None,
-        steps: int = 18600,
-        batch_size: int = 64,
-        n_critic: int = 5,
-        lr_g: float = 1e-4,
-        lr_c: float = 1e-4,
-        beta1: float = 0.5,
-        beta2: float = 0.9,
-        gp_weight: float = 10.0,
         alpha: float = 0.2,
         **shared: Any,
     ) -> None:
@@ -241,15 +234,6 @@ class PCAGAN(GenerativeModel):
         self.latent_dim = _check_positive_int(latent_dim, "latent_dim")
         self.hidden = _check_positive_int(hidden, "hidden")
         self.depth = _check_positive_int(depth, "depth")
-        self.epochs = None if epochs is None else _check_positive_int(epochs, "epochs")
-        self.steps = _check_positive_int(steps, "steps")
-        self.batch_size = _check_positive_int(batch_size, "batch_size")
-        self.n_critic = _check_positive_int(n_critic, "n_critic")
-        self.lr_g = _check_float(lr_g, "lr_g", 0.0, low_open=True)
-        self.lr_c = _check_float(lr_c, "lr_c", 0.0, low_open=True)
-        self.beta1 = _check_float(beta1, "beta1", 0.0, 1.0 - 1e-12)
-        self.beta2 = _check_float(beta2, "beta2", 0.0, 1.0 - 1e-12)
-        self.gp_weight = _check_float(gp_weight, "gp_weight", 0.0)
         self.alpha = _check_float(alpha, "alpha", 0.0, 1.0)
         self.generator: nn.Sequential | None = None
         self.critic: nn.Sequential | None = None

@@ -26,6 +26,7 @@ import torch
 from tqdm import tqdm
 
 from .base import GenerativeModel, _check_positive_int, check_haplotypes, warn_dense_scaling
+from .settings import BUDGET_SETTINGS
 
 __all__ = ["RBM"]
 
@@ -94,7 +95,8 @@ class RBM(GenerativeModel):
         "paper": dict(method="pcd", hidden="relu", epochs=800, batch_size=32),
     }
 
-    _setting_defaults = {"validation_fraction": 0.1}
+    _setting_groups = (BUDGET_SETTINGS,)
+    _setting_defaults = {"validation_fraction": 0.1, "steps": 2400, "batch_size": 256}
 
     def __init__(
         self,
@@ -105,9 +107,6 @@ class RBM(GenerativeModel):
         k: int = 20,
         centered: bool = True,
         lr: float = 0.02,
-        epochs: int | None = None,
-        steps: int = 2400,
-        batch_size: int = 256,
         n_chains: int | None = None,
         l2: float = 0.0,
         init_std: float = 1e-4,
@@ -127,9 +126,6 @@ class RBM(GenerativeModel):
         if not lr > 0:
             raise ValueError(f"lr must be positive; got {lr!r}")
         self.lr = float(lr)
-        self.epochs = None if epochs is None else _check_positive_int(epochs, "epochs")
-        self.steps = _check_positive_int(steps, "steps")
-        self.batch_size = _check_positive_int(batch_size, "batch_size")
         self.n_chains = None if n_chains is None else _check_positive_int(n_chains, "n_chains")
         if l2 < 0:
             raise ValueError(f"l2 must be >= 0; got {l2!r}")

@@ -9,34 +9,94 @@ scikit-learn's ``BaseEstimator`` does; ``Model.preset(scale)`` gives the setting
 The settings that every haplotype model shares (:data:`SHARED_SETTINGS`: the seed, the device,
 how ``fit`` picks its checkpoint) are written once: a model's ``__init__`` that ends in
 ``**shared`` and hands it to ``super().__init__`` takes them, and its signature lists them
-(``help(RBM)``, ``inspect.signature(RBM)`` and the API page show every setting).
+(``help(RBM)``, ``inspect.signature(RBM)`` and the API page show every setting).  So are two
+groups that several models share, each with its check: the training budget counted in updates
+(:data:`BUDGET_SETTINGS`) and the settings of the WGAN-GP loop (:data:`WGAN_GP_SETTINGS`); a
+class takes a group by naming it in ``_setting_groups`` and gives its own defaults in
+``_setting_defaults``.
 """
 
 from __future__ import annotations
 
 import inspect
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, NamedTuple
 
 from ..scales import SCALES  # the scales of :meth:`Settings.preset`: ``course`` is every class's defaults
+from ..validation import check_float, check_positive_int, check_seed
+from .device import check_device
 
-__all__ = ["SHARED_SETTINGS", "Settings", "make_preset", "shared_defaults"]
+__all__ = ["BUDGET_SETTINGS", "SHARED_SETTINGS", "Setting", "Settings", "WGAN_GP_SETTINGS", "make_preset",
+           "shared_settings"]
 
 
-#: the settings every haplotype model takes, with their annotation and default (a class may change
-#: a default in ``_setting_defaults``): the seed, where it computes (:mod:`artgen_lite.models.device`)
-#: and how ``fit`` picks its checkpoint (:mod:`artgen_lite.models.checkpoint`)
-SHARED_SETTINGS: dict[str, tuple[str, Any]] = {
-    "seed": ("int", 0),
-    "validation_fraction": ("float", 0.0),
-    "n_checkpoints": ("int", 20),
-    "checkpoint_patience": ("int | None", None),
-    "device": ("str", "auto"),
+class Setting(NamedTuple):
+    """A setting written once for several models: how the signature shows it, its default (a
+    class may change it in ``_setting_defaults``) and the check ``check(value, name)`` that
+    returns the stored value or raises an error naming the setting."""
+
+    annotation: str
+    default: Any
+    check: Callable[[Any, str], Any]
+
+
+def _optional_positive_int(value: Any, name: str) -> int | None:
+    return None if value is None else check_positive_int(value, name)
+
+
+def _positive_float(value: Any, name: str) -> float:
+    return check_float(value, name, 0.0, low_open=True)
+
+
+def _non_negative_float(value: Any, name: str) -> float:
+    return check_float(value, name, 0.0)
+
+
+def _adam_beta(value: Any, name: str) -> float:
+    return check_float(value, name, 0.0, 1.0 - 1e-12)
+
+
+def _validation_fraction(value: Any, name: str) -> float:
+    return check_float(value, name, 0.0, 0.5)
+
+
+#: the settings every haplotype model takes: the seed, where it computes
+#: (:mod:`artgen_lite.models.device`) and how ``fit`` picks its checkpoint
+#: (:mod:`artgen_lite.models.checkpoint`)
+SHARED_SETTINGS: dict[str, Setting] = {
+    "seed": Setting("int", 0, check_seed),
+    "validation_fraction": Setting("float", 0.0, _validation_fraction),
+    "n_checkpoints": Setting("int", 20, check_positive_int),
+    "checkpoint_patience": Setting("int | None", None, _optional_positive_int),
+    "device": Setting("str", "auto", check_device),
+}
+
+#: the training budget of the models that count it in updates (``GenerativeModel._epochs_for``):
+#: ``epochs`` passes over the data when given, else enough passes for ``steps`` minibatch updates
+#: of ``batch_size`` haplotypes; each class sets its own ``steps`` and ``batch_size``
+BUDGET_SETTINGS: dict[str, Setting] = {
+    "epochs": Setting("int | None", None, _optional_positive_int),
+    "steps": Setting("int", 1000, check_positive_int),
+    "batch_size": Setting("int", 64, check_positive_int),
+}
+
+#: the settings of the shared WGAN-GP loop (:mod:`artgen_lite.models.wgan_gp`), with the defaults
+#: of Gulrajani et al. 2017: critic updates per generator update, the Adam learning rates of
+#: generator and critic, Adam's betas and the weight of the gradient penalty (chapter 06)
+WGAN_GP_SETTINGS: dict[str, Setting] = {
+    "n_critic": Setting("int", 5, check_positive_int),
+    "lr_g": Setting("float", 1e-4, _positive_float),
+    "lr_c": Setting("float", 1e-4, _positive_float),
+    "beta1": Setting("float", 0.5, _adam_beta),
+    "beta2": Setting("float", 0.9, _adam_beta),
+    "gp_weight": Setting("float", 10.0, _non_negative_float),
 }
 
 
-def shared_defaults(cls: type) -> dict[str, Any]:
-    """The defaults of :data:`SHARED_SETTINGS` for ``cls``: each class's ``_setting_defaults`` laid
-    over its bases' (the most derived wins).
+def shared_settings(cls: type) -> dict[str, Setting]:
+    """The settings written once that ``cls`` takes, with ``cls``'s defaults: those of the groups
+    its classes name in ``_setting_groups`` (e.g. :data:`BUDGET_SETTINGS`), then
+    :data:`SHARED_SETTINGS`; each class's ``_setting_defaults`` is laid over its bases' (the most
+    derived wins).
 
     Parameters
     ----------
@@ -46,18 +106,29 @@ def shared_defaults(cls: type) -> dict[str, Any]:
     Returns
     -------
     dict
-        Setting name → default.
+        Setting name → :class:`Setting` (its ``default`` is ``cls``'s), in the order the
+        signature lists them.
 
     Examples
     --------
-    >>> from artgen_lite.models import HaplotypeMosaic, RBM
-    >>> shared_defaults(RBM)["validation_fraction"], shared_defaults(HaplotypeMosaic)["validation_fraction"]
+    >>> from artgen_lite.models import HaplotypeMosaic, PCAGAN, RBM
+    >>> list(shared_settings(PCAGAN))[:4]
+    ['epochs', 'steps', 'batch_size', 'n_critic']
+    >>> list(shared_settings(HaplotypeMosaic))
+    ['seed', 'validation_fraction', 'n_checkpoints', 'checkpoint_patience', 'device']
+    >>> shared_settings(RBM)["validation_fraction"].default, shared_settings(HaplotypeMosaic)["validation_fraction"].default
     (0.1, 0.0)
     """
-    defaults = {name: default for name, (_, default) in SHARED_SETTINGS.items()}
+    settings: dict[str, Setting] = {}
     for klass in reversed(cls.__mro__):
-        defaults.update(klass.__dict__.get("_setting_defaults", {}))
-    return defaults
+        for group in klass.__dict__.get("_setting_groups", ()):
+            settings.update(group)
+    settings.update(SHARED_SETTINGS)
+    for klass in reversed(cls.__mro__):
+        for name, default in klass.__dict__.get("_setting_defaults", {}).items():
+            if name in settings:
+                settings[name] = settings[name]._replace(default=default)
+    return settings
 
 
 def _complete_signature(cls: type, init: Any) -> None:
@@ -68,9 +139,9 @@ def _complete_signature(cls: type, init: Any) -> None:
     if not params or params[-1].kind is not inspect.Parameter.VAR_KEYWORD:
         return
     own = {p.name for p in params}
-    defaults = shared_defaults(cls)
-    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name], annotation=annotation)
-              for name, (annotation, _) in SHARED_SETTINGS.items() if name not in own]
+    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=setting.default,
+                                annotation=setting.annotation)
+              for name, setting in shared_settings(cls).items() if name not in own]
     init.__signature__ = sig.replace(parameters=params[:-1] + shared)
 
 
@@ -95,8 +166,10 @@ class Settings:
 
     #: the settings of each scale but ``"course"`` (the defaults): ``{"smoke": {...}, "paper": {...}}``
     _presets: ClassVar[dict[str, dict[str, Any]]] = {}
-    #: this class's defaults of the shared settings (:data:`SHARED_SETTINGS`) where they differ
+    #: this class's defaults of the settings written once (:func:`shared_settings`) where they differ
     _setting_defaults: ClassVar[dict[str, Any]] = {}
+    #: groups of settings written once that this class takes besides :data:`SHARED_SETTINGS`
+    _setting_groups: ClassVar[tuple[dict[str, Setting], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
