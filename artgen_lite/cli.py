@@ -184,6 +184,7 @@ def _read(path, region=None, panel=None, what="--vcf"):
         # scikit-allel warns when a region is read from a file without an index (it then scans it)
         warnings.filterwarnings("ignore", message=".*tabix.*", category=UserWarning)
         h = data.read_vcf(path, panel=panel, region=_parse_region(region), multiallelic="drop")
+    multi = h.meta.get("multiallelic_dropped", 0)
     if h.ref is not None and h.alt is not None:
         # symbolic alleles (<CN0>, <INS:ME:SVA>, ...) are structural variants, not SNPs: a VCF
         # cannot be written back without their lengths, and the models treat columns as SNPs
@@ -192,8 +193,15 @@ def _read(path, region=None, panel=None, what="--vcf"):
         plain = re.compile(r"[ACGTN]+")
         keep = [i for i, (r, a) in enumerate(zip(h.ref, h.alt))
                 if plain.fullmatch(str(r)) and plain.fullmatch(str(a))]
-        if len(keep) < h.n_snps:
+        symbolic = h.n_snps - len(keep)
+        if symbolic:
             h = h.columns(keep)
+    else:
+        symbolic = 0
+    if multi or symbolic:
+        parts = [f"{n} {what_} record{'s' if n > 1 else ''}" for n, what_ in
+                 ((multi, "multi-allelic"), (symbolic, "symbolic-allele")) if n]
+        _say(f"{what} {path.name}: dropped {' and '.join(parts)} (the models take biallelic SNPs)")
     if h.n_snps == 0 or h.n_haplotypes == 0:
         raise UserError(f"{what} {path}: no biallelic SNPs{' in ' + region if region else ''}")
     if h.positions is None or h.chrom is None:

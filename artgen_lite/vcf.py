@@ -237,7 +237,8 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
     Diploid samples give two rows ``SAMPLE_A``, ``SAMPLE_B``; haploid calls one row ``SAMPLE``.
     ``region`` (``"2"``, ``"2:136400000-136700000"``) keeps the records whose POS lies in it; an
     index (``.tbi``/``.csi``) is used when there is one. Multi-allelic records are refused, unless
-    ``multiallelic="drop"``, which skips them (the LCT file lists 35). ``homozygous_as_haploid``
+    ``multiallelic="drop"``, which skips them (the LCT file lists 35) and counts them in
+    ``h.meta["multiallelic_dropped"]``. ``homozygous_as_haploid``
     reads a file whose diploid calls are all homozygous as one haplotype per sample (the 10K
     European VCF). ``panel`` attaches population labels to diploid samples. The header's
     ``##reference``, ``##source`` and ``##contig`` lines go to ``h.meta`` so that
@@ -298,6 +299,7 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
             else:
                 it = iter(vf)
             chrom, pos, ref, alt, calls, numbers = [], [], [], [], [], []
+            dropped = 0
             for rec in it:
                 if reg is not None and not (rec.chrom == reg[0] and reg[1] <= rec.pos <= reg[2]):
                     continue
@@ -308,6 +310,7 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
                                  record)
                 if len(rec.alts) > 1:
                     if multiallelic == "drop":
+                        dropped += 1
                         continue
                     raise _error(path, f"{last} is multi-allelic; split it (bcftools norm -m-) or keep biallelic "
                                  "sites (multiallelic='drop')", record)
@@ -353,6 +356,8 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
         X = G.transpose(1, 2, 0).reshape(-1, n_var)
         sample_ids = np.array([f"{s}_{ab}" for s in samples for ab in "AB"])
     meta["ploidy"] = 1 if (homozygous_as_haploid or G.shape[2] == 1) else 2
+    if multiallelic == "drop":
+        meta["multiallelic_dropped"] = dropped
     h = data.Haplotypes(
         X=X,
         sample_ids=sample_ids,

@@ -300,3 +300,30 @@ def test_an_unexpected_failure_is_one_line_not_a_traceback(capsys, monkeypatch):
     code, _, err = run(capsys, "list")
     assert code == 1
     assert_one_line_error(err, "artgen list: internal error (RuntimeError", "ARTGEN_DEBUG=1", "something broke inside")
+
+
+def test_records_that_are_not_biallelic_snps_are_dropped_and_counted(capsys, tmp_path):
+    """The models take biallelic SNPs: multi-allelic and symbolic-allele records are left out, and
+    ``train`` says how many of each it left out rather than training on fewer SNPs in silence."""
+    samples = ["S1", "S2", "S3"]
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=3>",
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples)]
+    alts = {4: "G,T", 9: "<CN0>", 11: "G,C"}
+    for i in range(16):
+        gts = ["0|1", "1|1", "0|0"] if i not in alts else ["0|2", "1|1", "0|0"] if "," in alts[i] else ["0|1", "0|0", "1|1"]
+        lines.append(f"3\t{1000 + i}\t.\tA\t{alts.get(i, 'G')}\t.\tPASS\t.\tGT\t" + "\t".join(gts))
+    vcf = tmp_path / "mixed.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    code, _, err = run(capsys, "train", "--vcf", vcf, "--model", "rbm", "--scale", "smoke", "--quiet",
+                       "--out", tmp_path / "m.pt")
+    assert code == 0, err
+    assert "--vcf mixed.vcf: dropped 2 multi-allelic records and 1 symbolic-allele record" in err
+    assert "on 6 haplotypes x 13 SNPs of mixed.vcf" in err
+    h = data.read_vcf(vcf, multiallelic="drop")
+    assert h.meta["multiallelic_dropped"] == 2 and h.n_snps == 14
+    # a file with nothing to drop says nothing about dropping
+    clean = tmp_path / "clean.vcf"
+    clean.write_text("\n".join(ln for ln in lines if "," not in ln and "<CN0>" not in ln) + "\n")
+    code, _, err = run(capsys, "train", "--vcf", clean, "--model", "rbm", "--scale", "smoke", "--quiet",
+                       "--out", tmp_path / "c.pt")
+    assert code == 0 and "dropped" not in err and "x 13 SNPs" in err, err
