@@ -206,6 +206,16 @@ def _read(path, region=None, panel=None, what="--vcf"):
         raise UserError(f"{what} {path}: no biallelic SNPs{' in ' + region if region else ''}")
     if h.positions is None or h.chrom is None:
         raise UserError(f"{what} {path}: the reader returned no positions")
+    blank = [""] * h.n_snps
+    sites = list(zip(h.chrom.tolist(), h.positions.tolist(), blank if h.ref is None else h.ref.tolist(),
+                     blank if h.alt is None else h.alt.tolist()))
+    if len(set(sites)) < len(sites):
+        # refused now: the VCF of artificial genomes could not list the site twice, so 'sample'
+        # would fail only after training
+        seen: set = set()
+        c, p, r, a = next(site for site in sites if site in seen or seen.add(site))
+        raise UserError(f"{what} {path}: the site {c}:{p} {r}>{a} occurs twice; keep one record per site "
+                        "(bcftools norm -d exact)")
     return h
 
 

@@ -327,3 +327,18 @@ def test_records_that_are_not_biallelic_snps_are_dropped_and_counted(capsys, tmp
     code, _, err = run(capsys, "train", "--vcf", clean, "--model", "rbm", "--scale", "smoke", "--quiet",
                        "--out", tmp_path / "c.pt")
     assert code == 0 and "dropped" not in err and "x 13 SNPs" in err, err
+
+
+def test_a_site_listed_twice_is_refused_before_training(capsys, tmp_path):
+    """A VCF of artificial genomes lists each site once, so a training VCF that lists one twice is
+    refused when it is read (naming the file and the site), not by ``sample`` after training."""
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=3>",
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2"]
+    for pos in (1000, 1001, 1002, 1002, 1003, 1004, 1005):
+        lines.append(f"3\t{pos}\t.\tA\tG\t.\tPASS\t.\tGT\t0|1\t1|0")
+    vcf = tmp_path / "twice.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "m.pt"
+    code, _, err = run(capsys, "train", "--vcf", vcf, "--model", "rbm", "--scale", "smoke", "--quiet", "--out", out)
+    assert code == 1 and not out.exists()
+    assert_one_line_error(err, "twice.vcf", "3:1002 A>G occurs twice")
