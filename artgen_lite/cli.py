@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from .scales import SCALES
 
@@ -219,6 +220,27 @@ def _read(path, region=None, panel=None, what="--vcf"):
     return h
 
 
+def _refuse_overwriting(inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+    """Refuse an output path that is one of the inputs (it would be overwritten: a model written over
+    the VCF it was trained on, AGs over the model) or another output (the second would replace the
+    first), naming both options."""
+
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+        except OSError:
+            return False
+
+    seen: dict[str, Path] = {k: Path(v) for k, v in inputs.items() if v is not None}
+    for name, value in outputs.items():
+        out = Path(value)
+        for other, path in seen.items():
+            if same(out, path):
+                role = "an input" if other in inputs else "another output"
+                raise UserError(f"{name} {value} is the same file as {other} ({role}); it would be overwritten")
+        seen[name] = out
+
+
 def _individual_order(h):
     """Rows regrouped so that the two haplotypes of an individual (``X_A``, ``X_B``) sit side by side."""
     import numpy as np
@@ -277,6 +299,8 @@ def cmd_split(args) -> int:
         raise UserError(f"--test-fraction must be between 0 and 1; got {args.test_fraction}")
     if args.panel is not None and not Path(args.panel).is_file():
         raise UserError(f"--panel {args.panel}: no such file")
+    _refuse_overwriting({"--vcf": args.vcf, "--panel": args.panel},
+                        {"--out-train": args.out_train, "--out-test": args.out_test})
     h = _read(args.vcf, args.region, panel=args.panel)
     train, test = data.train_test_split(h, test_fraction=args.test_fraction, seed=args.seed)
     train, test = _individual_order(train), _individual_order(test)
@@ -297,6 +321,7 @@ def cmd_train(args) -> int:
 
     if args.time_limit is not None and not (args.time_limit > 0 and args.time_limit < float("inf")):
         raise UserError(f"--time-limit must be a positive number of seconds; got {args.time_limit}")
+    _refuse_overwriting({"--vcf": args.vcf}, {"--out": args.out})
     model = build_model(args.model, args.scale, args.seed, args.device)
     h = _read(args.vcf, args.region)
     if args.threads:
@@ -327,6 +352,7 @@ def cmd_sample(args) -> int:
 
     if args.n < 2 or args.n % 2:
         raise UserError(f"-n must be an even number >= 2 (two haplotypes per artificial individual); got {args.n}")
+    _refuse_overwriting({"MODEL": args.model}, {"--out": args.out})
     model, cols, info = load_cli_model(args.model)
     X = model.sample(args.n, seed=args.seed)
     ids = np.array([f"AG_{i // 2 + 1}_{'AB'[i % 2]}" for i in range(args.n)])

@@ -342,3 +342,25 @@ def test_a_site_listed_twice_is_refused_before_training(capsys, tmp_path):
     code, _, err = run(capsys, "train", "--vcf", vcf, "--model", "rbm", "--scale", "smoke", "--quiet", "--out", out)
     assert code == 1 and not out.exists()
     assert_one_line_error(err, "twice.vcf", "3:1002 A>G occurs twice")
+
+
+def test_an_output_that_is_an_input_or_another_output_is_refused(capsys, cohort, pipeline, tmp_path):
+    """No command writes over its own input (a model over its training VCF, AGs over the model) or
+    one output over another; the files are left as they were."""
+    import shutil
+
+    vcf = shutil.copy(pipeline["train"], tmp_path / "train.vcf.gz")
+    model = shutil.copy(pipeline["model"], tmp_path / "rbm.pt")
+    before = {p: p.read_bytes() for p in (vcf, model)}
+    code, _, err = run(capsys, "train", "--vcf", vcf, "--model", "rbm", "--scale", "smoke", "--out", vcf)
+    assert code == 1
+    assert_one_line_error(err, "--out", "same file as --vcf", "overwritten")
+    (tmp_path / "link.pt").symlink_to(model)
+    code, _, err = run(capsys, "sample", model, "-n", "4", "--out", tmp_path / "link.pt")
+    assert code == 1
+    assert_one_line_error(err, "same file as MODEL")
+    code, _, err = run(capsys, "split", "--vcf", vcf, "--out-train", tmp_path / "a.vcf.gz", "--out-test",
+                       tmp_path / "a.vcf.gz")
+    assert code == 1 and not (tmp_path / "a.vcf.gz").exists()
+    assert_one_line_error(err, "--out-test", "same file as --out-train")
+    assert {p: p.read_bytes() for p in (vcf, model)} == before
