@@ -220,7 +220,7 @@ def _read(path, region=None, panel=None, what="--vcf"):
     return h
 
 
-def _refuse_overwriting(inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+def _refuse_overwriting(inputs: dict[str, Any], outputs: dict[str, Any], why: str = "it would be overwritten") -> None:
     """Refuse an output path that is one of the inputs (it would be overwritten: a model written over
     the VCF it was trained on, AGs over the model) or another output (the second would replace the
     first), naming both options."""
@@ -237,7 +237,7 @@ def _refuse_overwriting(inputs: dict[str, Any], outputs: dict[str, Any]) -> None
         for other, path in seen.items():
             if same(out, path):
                 role = "an input" if other in inputs else "another output"
-                raise UserError(f"{name} {value} is the same file as {other} ({role}); it would be overwritten")
+                raise UserError(f"{name} {value} is the same file as {other} ({role}); {why}")
         seen[name] = out
 
 
@@ -373,6 +373,11 @@ def cmd_sample(args) -> int:
 def cmd_evaluate(args) -> int:
     from . import report
 
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UserError(f"--out {args.out} is a file; give a folder for the report (it is made if missing)")
+    # the held-out set is the yardstick of privacy and of a real sample: it cannot be the training set
+    _refuse_overwriting({"--train": args.train}, {"--test": args.test},
+                        why="the held-out haplotypes must be others than the training ones")
     sets = {}
     for what in ("train", "test", "synthetic"):
         sets[what] = _read(getattr(args, what), what=f"--{what}")

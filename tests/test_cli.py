@@ -364,3 +364,15 @@ def test_an_output_that_is_an_input_or_another_output_is_refused(capsys, cohort,
     assert code == 1 and not (tmp_path / "a.vcf.gz").exists()
     assert_one_line_error(err, "--out-test", "same file as --out-train")
     assert {p: p.read_bytes() for p in (vcf, model)} == before
+
+
+def test_evaluate_refuses_a_file_as_report_folder_and_the_training_set_as_held_out(capsys, pipeline, tmp_path):
+    args = ["evaluate", "--train", pipeline["train"], "--synthetic", pipeline["ags"], "--quiet"]
+    afile = tmp_path / "report.txt"
+    afile.write_text("mine")
+    code, _, err = run(capsys, *args, "--test", pipeline["test"], "--out", afile)
+    assert code == 1 and afile.read_text() == "mine"
+    assert_one_line_error(err, "--out", "is a file", "folder")
+    code, _, err = run(capsys, *args, "--test", pipeline["train"], "--out", tmp_path / "rep")
+    assert code == 1 and not (tmp_path / "rep").exists()
+    assert_one_line_error(err, "--test", "same file as --train", "held-out haplotypes must be others")
