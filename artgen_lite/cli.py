@@ -326,6 +326,13 @@ def cmd_train(args) -> int:
     h = _read(args.vcf, args.region)
     if args.threads:
         torch.set_num_threads(args.threads)
+    contigs = list(dict.fromkeys(h.chrom.tolist()))
+    if len(contigs) > 1 and args.model in ("crbm", "convwgan"):
+        # these two learn from neighbouring columns (windows, convolutions): across a chromosome
+        # boundary they would learn, and write, linkage that cannot exist
+        _say(f"note: {Path(args.vcf).name} spans {len(contigs)} chromosomes ({', '.join(contigs[:5])}"
+             f"{', ...' if len(contigs) > 5 else ''}); {args.model} treats neighbouring columns as linked, "
+             "so train one model per chromosome (--region CHROM) unless that is what you want")
     _say(f"training {type(model).__name__} ({args.scale} scale, seed {args.seed}) on {h.n_haplotypes} haplotypes "
          f"x {h.n_snps} SNPs of {Path(args.vcf).name}")
     t0 = time.perf_counter()

@@ -376,3 +376,21 @@ def test_evaluate_refuses_a_file_as_report_folder_and_the_training_set_as_held_o
     code, _, err = run(capsys, *args, "--test", pipeline["train"], "--out", tmp_path / "rep")
     assert code == 1 and not (tmp_path / "rep").exists()
     assert_one_line_error(err, "--test", "same file as --train", "held-out haplotypes must be others")
+
+
+@pytest.mark.parametrize("model, noted", [("crbm", True), ("rbm", False)])
+def test_a_windowed_model_on_several_chromosomes_is_noted(capsys, tmp_path, model, noted):
+    """The CRBM and the conv-WGAN learn from neighbouring columns; trained across a chromosome
+    boundary they would write linkage that cannot exist, so ``train`` says so (the dense models,
+    like the RBM of the genome-wide 805 SNPs, are fine)."""
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=3>", "##contig=<ID=4>",
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2"]
+    for chrom in ("3", "4"):
+        for pos in range(1000, 1008):
+            lines.append(f"{chrom}\t{pos}\t.\tA\tG\t.\tPASS\t.\tGT\t0|1\t1|{pos % 2}")
+    vcf = tmp_path / "two.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    code, _, err = run(capsys, "train", "--vcf", vcf, "--model", model, "--scale", "smoke", "--quiet",
+                       "--out", tmp_path / "m.pt")
+    assert code == 0, err
+    assert ("spans 2 chromosomes (3, 4)" in err) is noted, err
