@@ -397,9 +397,12 @@ def cmd_evaluate(args) -> int:
         for what, h in sets.items():
             if h.n_haplotypes > args.max_haplotypes:
                 sets[what] = h.rows(np.sort(rng.choice(h.n_haplotypes, args.max_haplotypes, replace=False)))
-    report.write_report(sets["train"], sets["test"], sets["synthetic"], args.out, seed=args.seed,
-                        n_eval=args.n_eval, progress=not args.quiet,
-                        names={k: str(getattr(args, k)) for k in sets})
+    result = report.write_report(sets["train"], sets["test"], sets["synthetic"], args.out, seed=args.seed,
+                                 n_eval=args.n_eval, progress=not args.quiet,
+                                 names={k: str(getattr(args, k)) for k in sets})
+    n_eval = int(result["scorecard"].iloc[0]["n_eval"])
+    if n_eval < report.MIN_EVAL:
+        _say(f"note: {report.precision_note(n_eval)}")
     print(Path(args.out) / "report.html")
     return 0
 

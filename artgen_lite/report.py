@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["write_report", "FIGURES", "READING"]
+__all__ = ["write_report", "precision_note", "FIGURES", "MIN_EVAL", "READING"]
 
 # figure file -> caption
 FIGURES = {
@@ -145,6 +145,43 @@ def _fig_privacy(plt, tr, te, sy, card):
     return fig
 
 
+#: below this many haplotypes per set, the report and ``artgen evaluate`` warn that the
+#: nearest-neighbour metrics are too noisy for a verdict (standard error above 0.05 at 0.5)
+MIN_EVAL = 100
+
+
+def precision_note(n_eval: int) -> str:
+    """What the nearest-neighbour metrics computed on ``n_eval`` haplotypes per set can tell.
+
+    AA_truth and AA_syn are each a fraction of ``n_eval`` haplotypes, so their binomial standard
+    error at 0.5 is ``0.5 / sqrt(n_eval)``; below :data:`MIN_EVAL` the note says the sets are too
+    small for a verdict (chapter "Your own data", notebooks/13_your_own_data).
+
+    Parameters
+    ----------
+    n_eval : int
+        Haplotypes per set in AATS and privacy loss (the scorecard's ``n_eval``).
+
+    Returns
+    -------
+    str
+        One sentence, ending in a caution when ``n_eval < MIN_EVAL``.
+
+    Examples
+    --------
+    >>> precision_note(400)
+    'AA_truth and AA_syn are fractions of 400 haplotypes: standard error about 0.025 at 0.5'
+    >>> precision_note(20).endswith("hold out at least 100 haplotypes (and sample as many)")
+    True
+    """
+    n = max(1, int(n_eval))
+    note = f"AA_truth and AA_syn are fractions of {n} haplotypes: standard error about {0.5 / math.sqrt(n):.3f} at 0.5"
+    if n < MIN_EVAL:
+        note += (f"; CAUTION: too few for a verdict on AATS or privacy loss, hold out at least {MIN_EVAL} "
+                 "haplotypes (and sample as many)")
+    return note
+
+
 def write_report(train, test, synthetic, out, *, seed: int = 0, n_eval: int | None = None, progress: bool = True,
                  names: dict | None = None, max_plot: int = 2000) -> dict:
     """Score ``synthetic`` against ``train`` and ``test`` (:class:`artgen_lite.data.Haplotypes`) into folder ``out``.
@@ -226,6 +263,7 @@ def write_report(train, test, synthetic, out, *, seed: int = 0, n_eval: int | No
         ("held-out", f"{names['test']} ({test.n_haplotypes} haplotypes)"),
         ("synthetic", f"{names['synthetic']} ({synthetic.n_haplotypes} haplotypes)"),
         ("SNPs", f"{train.n_snps} ({region})" if region else str(train.n_snps)),
+        ("precision", precision_note(int(row["n_eval"]))),
     ]
     table = [(k, row[k], READING.get(k, "")) for k in card.columns]
     fmt = lambda v: f"{v:.4f}" if isinstance(v, (float, np.floating)) else str(v)  # noqa: E731

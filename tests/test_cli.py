@@ -394,3 +394,18 @@ def test_a_windowed_model_on_several_chromosomes_is_noted(capsys, tmp_path, mode
                        "--out", tmp_path / "m.pt")
     assert code == 0, err
     assert ("spans 2 chromosomes (3, 4)" in err) is noted, err
+
+
+def test_the_report_states_the_precision_of_aats_and_cautions_on_small_sets(pipeline, tmp_path):
+    """AA_truth and AA_syn are fractions of n_eval haplotypes: the report gives their standard error
+    and, below 100 per set (the pipeline's 20 here), says the sets are too small for a verdict."""
+    from artgen_lite import report
+
+    md = (pipeline["report"] / "report.md").read_text()
+    assert "fractions of 20 haplotypes: standard error about 0.112 at 0.5; CAUTION: too few" in md
+    rng = np.random.default_rng(0)
+    make = lambda n: data.Haplotypes(X=(rng.random((n, 30)) < 0.3).astype(np.uint8))  # noqa: E731
+    out = report.write_report(make(150), make(120), make(120), tmp_path / "r", progress=False)
+    text = (tmp_path / "r" / "report.md").read_text()
+    assert int(out["scorecard"].iloc[0]["n_eval"]) == 120
+    assert "fractions of 120 haplotypes: standard error about 0.046 at 0.5" in text and "CAUTION" not in text
