@@ -51,6 +51,28 @@ def encode(seq: str, name: str = "seq", *, strict: bool = True) -> np.ndarray:
     character as N (for annotation-style input such as IUPAC codes).
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    seq : str
+        One DNA string.
+    name : str, default "seq"
+        The argument's name in error messages.
+    strict : bool, default True
+        Raise ``ValueError`` for a character other than A, C, G, T, N (either case); ``False``
+        reads such characters as N.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` codes, one per character (A=0, C=1, G=2, T=3, N=4).
+
+    Examples
+    --------
+    >>> encode("ACgtN")
+    array([0, 1, 2, 3, 4])
+    >>> encode("ACRT", strict=False)
+    array([0, 1, 4, 3])
     """
     if not isinstance(seq, str):
         raise TypeError(f"{name} must be a DNA string, got {type(seq).__name__}")
@@ -73,6 +95,25 @@ def encode_windows(seqs: Any, name: str = "seqs") -> np.ndarray:
     windows with N first, e.g. with :func:`artgen_lite.dna.sequence.dna_windows`).
 
     Explained in chapter 08 (notebooks/08_designing_dna).
+
+    Parameters
+    ----------
+    seqs : str or sequence of str
+        One DNA string or equal-length DNA strings (a list, tuple or numpy string array) of A, C,
+        G, T only.
+    name : str, default "seqs"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int8`` codes ``(n, L)``, A=0, C=1, G=2, T=3.
+
+    Examples
+    --------
+    >>> encode_windows(["ACGT", "ttga"])
+    array([[0, 1, 2, 3],
+           [3, 3, 2, 0]], dtype=int8)
     """
     if isinstance(seqs, str):
         seqs = [seqs]
@@ -108,6 +149,29 @@ def window_codes(x: Any, name: str = "x") -> np.ndarray:
 
     The one input reader of the tools that work on sets of windows.
     Explained in chapter 08 (notebooks/08_designing_dna).
+
+    Parameters
+    ----------
+    x : str, list of str, array-like or torch.Tensor
+        DNA strings of one length, a one-hot or probability array ``(n, L, 4)``, or integer codes
+        ``(n, L)`` with values 0-3.
+    name : str, default "x"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int8`` codes ``(n, L)``, A=0, C=1, G=2, T=3.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> probs = np.array([[[0.7, 0.1, 0.1, 0.1], [0.0, 0.2, 0.5, 0.3]]])
+    >>> window_codes(probs)
+    array([[0, 2]], dtype=int8)
+    >>> window_codes(["AC", "TT"])
+    array([[0, 1],
+           [3, 3]], dtype=int8)
     """
     if isinstance(x, str) or (isinstance(x, (list, tuple)) and x and isinstance(x[0], str)):
         return encode_windows(x, name)
@@ -136,6 +200,26 @@ def one_hot(seqs: Any, name: str = "seqs") -> np.ndarray:
     """DNA strings (or codes) to a ``uint8`` one-hot array ``(n, L, 4)``, columns A, C, G, T.
 
     Explained in chapter 08 (notebooks/08_designing_dna).
+
+    Parameters
+    ----------
+    seqs : str, list of str or array-like
+        Anything :func:`window_codes` reads: DNA strings of one length, one-hot or probability
+        arrays ``(n, L, 4)``, or codes ``(n, L)``.
+    name : str, default "seqs"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8`` one-hot array ``(n, L, 4)``, columns A, C, G, T.
+
+    Examples
+    --------
+    >>> one_hot("ACG")
+    array([[[1, 0, 0, 0],
+            [0, 1, 0, 0],
+            [0, 0, 1, 0]]], dtype=uint8)
     """
     return np.eye(4, dtype=np.uint8)[window_codes(seqs, name)]
 
@@ -146,6 +230,27 @@ def decode(x: Any, name: str = "x") -> str | list[str]:
     a list of strings, each position its most probable base (argmax, as Killoran et al. do).
 
     Explained in chapters 08 and 09 (notebooks/08_designing_dna, 09_dna_language_models).
+
+    Parameters
+    ----------
+    x : array-like or torch.Tensor
+        A 1-D code array (codes 0-5), codes ``(n, L)`` (0-3), or a one-hot or probability array
+        ``(n, L, 4)``.
+    name : str, default "x"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    str or list of str
+        One string for a 1-D code array, otherwise one upper-case string per window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> decode(np.array([0, 1, 2, 3, 4, 5]))
+    'ACGTN?'
+    >>> decode(np.array([[0, 1], [2, 3]]))
+    ['AC', 'GT']
     """
     if hasattr(x, "detach"):
         x = x.detach().cpu().numpy()

@@ -39,6 +39,25 @@ def durbin_cpg_hmm(leave_island: float = 1e-3, enter_island: float = 2e-5):
 
     The chapters' stand-in DNA when the hg38 slice cannot be had.  Explained in chapter 02
     (notebooks/02_hidden_markov_models).
+
+    Parameters
+    ----------
+    leave_island : float, default 1e-3
+        Probability per island base of switching to the background class.
+    enter_island : float, default 2e-5
+        Probability per background base of switching to the island class.
+
+    Returns
+    -------
+    artgen_lite.hmm.HMM
+        The eight-state HMM (states 0-3 the island bases A+ .. T+, 4-7 the background bases
+        A- .. T-) over the four bases.
+
+    Examples
+    --------
+    >>> hmm = durbin_cpg_hmm()
+    >>> hmm.trans.shape, bool(abs(hmm.trans.sum(axis=1) - 1).max() < 1e-12)
+    ((8, 8), True)
     """
     from ..hmm import HMM
 
@@ -51,6 +70,26 @@ def durbin_cpg_hmm(leave_island: float = 1e-3, enter_island: float = 2e-5):
 def sample_markov_chain(trans, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` base codes from a first-order chain with transition rows ``trans`` (4 x 4), the
     first base uniform.  Explained in chapter 09 (the simulated genome's background and islands).
+
+    Parameters
+    ----------
+    trans : array-like
+        Transition probabilities ``P(next | base)``, 4 x 4, rows and columns A, C, G, T.
+    n : int
+        Number of bases, at least 1.
+    rng : numpy.random.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` base codes ``(n,)``, A=0, C=1, G=2, T=3.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sample_markov_chain(DURBIN_CPG_MINUS, 8, np.random.default_rng(0))
+    array([2, 1, 0, 0, 3, 3, 2, 2])
     """
     cum = np.cumsum(np.asarray(trans), 1)
     u = rng.random(n)
@@ -147,6 +186,27 @@ def iid_sequences(train: Any, n: int, length: int | None = None, seed: int = 0) 
     """Baseline: ``n`` sequences of independent bases drawn with the base frequencies of ``train``.
 
     Explained in chapter 08 (notebooks/08_designing_dna).
+
+    Parameters
+    ----------
+    train : str, list of str or array-like
+        Training windows (see :func:`artgen_lite.dna.alphabet.window_codes`).
+    n : int
+        Number of sequences to draw.
+    length : int, optional
+        Their length; default the length of the training windows.
+    seed : int, default 0
+        Seed of the random draws.
+
+    Returns
+    -------
+    list of str
+        ``n`` DNA strings.
+
+    Examples
+    --------
+    >>> iid_sequences(["AAAC", "AACC"], n=2, seed=0)
+    ['CAAA', 'CCAC']
     """
     c = window_codes(train, "train")
     n = check_int(n, "n")

@@ -106,6 +106,54 @@ def design_latent(gan: DNAWGAN, predictor: CNNPredictor, n: int = 64, *, steps: 
     ``true_property(onehot)`` (e.g. :func:`artgen_lite.dna.sequence.cpg_count`) is recorded along the way.
 
     Explained in chapter 08 (notebooks/08_designing_dna).
+
+    Parameters
+    ----------
+    gan : DNAWGAN
+        A fitted generator (frozen during the run).
+    predictor : CNNPredictor
+        A trained predictor; its output is maximised.
+    n : int, default 64
+        Number of designs (ignored when ``z0`` is given).
+    steps : int, default 300
+        Adam steps.
+    lr : float, default 0.1
+        Adam step size.
+    noise : float, default 1e-5
+        Scale of the Gaussian noise added to the gradient.
+    prior_weight : float, default 0.0
+        Weight of the prior term ``|z|**2`` in the loss.
+    seed : int, default 0
+        Seed of the starting ``z`` and of the noise.
+    z0 : torch.Tensor, optional
+        Starting latent vectors ``(n, latent_dim)``.
+    record_every : int, default 10
+        Record a trace row and a snapshot every ``record_every`` steps (and at the last).
+    true_property : callable, optional
+        ``true_property(onehot)`` gives the exact property of ``(n, L, 4)`` one-hot arrays.
+    progress : bool, default True
+        Show a progress bar.
+
+    Returns
+    -------
+    DesignResult
+        The designed windows, the start, the trace, the final ``z`` and the snapshots.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from artgen_lite.dna.alphabet import decode
+    >>> from artgen_lite.dna.design import DNAWGAN
+    >>> from artgen_lite.dna.design_predictor import CNNPredictor
+    >>> from artgen_lite.dna.sequence import cpg_count
+    >>> X = decode(np.random.default_rng(0).integers(0, 4, (16, 12)).astype(np.int8))
+    >>> gan = DNAWGAN(iterations=1, n_critic=1, latent_dim=4, channels=4, blocks=0, batch_size=8,
+    ...               device="cpu").fit(X, progress=False)
+    >>> predictor = CNNPredictor(filters=4, width=3, hidden=4, epochs=1).fit(X, cpg_count(X), progress=False)
+    >>> result = design_latent(gan, predictor, n=3, steps=4, record_every=2, true_property=cpg_count,
+    ...                        progress=False)
+    >>> len(result.sequences), result.params.shape, result.trace["step"].tolist()
+    (3, (3, 4), [0, 2, 4])
     """
     gan._require_fitted()
     gen = torch.Generator().manual_seed(int(seed))
@@ -133,6 +181,45 @@ def design_sequence(predictor: CNNPredictor, start: Any, *, steps: int = 300, lr
     unconstrained matrix directly.)
 
     Explained in chapter 08 (notebooks/08_designing_dna).
+
+    Parameters
+    ----------
+    predictor : CNNPredictor
+        A trained predictor; its output is maximised.
+    start : str, list of str or array-like
+        The starting windows: DNA strings, one-hot or probability arrays ``(n, L, 4)``.
+    steps : int, default 300
+        Adam steps.
+    lr : float, default 0.1
+        Adam step size.
+    noise : float, default 1e-5
+        Scale of the Gaussian noise added to the gradient.
+    seed : int, default 0
+        Seed of the noise.
+    record_every : int, default 10
+        Record a trace row and a snapshot every ``record_every`` steps (and at the last).
+    true_property : callable, optional
+        ``true_property(onehot)`` gives the exact property of ``(n, L, 4)`` one-hot arrays.
+    progress : bool, default True
+        Show a progress bar.
+
+    Returns
+    -------
+    DesignResult
+        The designed windows, the start, the trace, the final logits ``(n, L, 4)`` and the
+        snapshots.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from artgen_lite.dna.alphabet import decode
+    >>> from artgen_lite.dna.design_predictor import CNNPredictor
+    >>> from artgen_lite.dna.sequence import cpg_count
+    >>> X = decode(np.random.default_rng(0).integers(0, 4, (16, 12)).astype(np.int8))
+    >>> predictor = CNNPredictor(filters=4, width=3, hidden=4, epochs=1).fit(X, cpg_count(X), progress=False)
+    >>> result = design_sequence(predictor, X[:3], steps=4, record_every=2, progress=False)
+    >>> result.start == X[:3], result.params.shape, result.trace["step"].tolist()
+    (True, (3, 12, 4), [0, 2, 4])
     """
     if isinstance(start, (np.ndarray, torch.Tensor)) and np.ndim(start) == 3:
         p = torch.as_tensor(np.asarray(start), dtype=torch.float32)

@@ -30,6 +30,25 @@ def read_fasta(path) -> dict[str, str]:
     """Read a (b)gzipped or plain FASTA file into ``{name: sequence}``; case (soft-masking) is kept.
 
     Explained in chapter 01 (notebooks/01_dna_to_genotypes).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A FASTA file, plain or (b)gzipped (recognised by its first bytes, not its name).
+
+    Returns
+    -------
+    dict of str to str
+        Sequence name (the header's first word) to sequence, in file order.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.fa")
+    >>> with open(path, "w") as fh:
+    ...     _ = fh.write(">chrA test\\nACGT\\nacNN\\n>chrB\\nGG\\n")
+    >>> read_fasta(path)
+    {'chrA': 'ACGTacNN', 'chrB': 'GG'}
     """
     path = Path(path)
     opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
@@ -75,6 +94,12 @@ def load_genome() -> Genome:
     and the GRCh38 genes that start in it; fetched (or copied from the mirror) on first use.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Returns
+    -------
+    Genome
+        The slice's sequence (the chromosome's first 10,000 bases are N) with its CpG islands and
+        genes as half-open 0-based intervals; ``simulated`` is False.
     """
     import pandas as pd
 
@@ -103,6 +128,21 @@ def load_genome_or_simulate(simulate: str = "genome", length: int | None = None,
     :func:`artgen_lite.plots.banner`, so the fallback is never silent.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    simulate : {"genome", "cpg_hmm"}, default "genome"
+        The stand-in to use when the hg38 slice cannot be had.
+    length : int, optional
+        Length of the stand-in after its 10,000 leading N; the default depends on ``simulate``.
+    seed : int, default 0
+        Seed of the stand-in.
+
+    Returns
+    -------
+    tuple
+        ``(genome, banner)``: a :class:`Genome`, and None for the real data or a sentence saying
+        that a stand-in is used.
     """
     if simulate not in ("genome", "cpg_hmm"):
         raise ValueError(f"simulate must be 'genome' or 'cpg_hmm'; got {simulate!r}")
@@ -140,6 +180,30 @@ def simulate_genome(length: int = 200_000, seed: int = 0, repeat_fraction: float
     Returns ``(seq, islands, genes)`` with half-open 0-based intervals.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    length : int, default 200_000
+        Genome length in bases, at least 2000.
+    seed : int, default 0
+        Seed of the random draws.
+    repeat_fraction : float, default 0.35
+        Target fraction of the genome covered by (lower-case) repeat copies.
+
+    Returns
+    -------
+    seq : str
+        The genome, repeats in lower case.
+    islands : numpy.ndarray
+        CpG islands, ``(n, 2)`` ``int64`` half-open 0-based intervals.
+    genes : numpy.ndarray
+        Gene bodies, ``(n, 2)`` half-open 0-based intervals.
+
+    Examples
+    --------
+    >>> seq, islands, genes = simulate_genome(20_000, seed=0)
+    >>> len(seq), islands.tolist(), genes.tolist()
+    (20000, [[1477, 2924], [12815, 14234]], [[2724, 3191], [14034, 20000]])
     """
     from ..hmm import gene_model_hmm, mask_to_intervals
 

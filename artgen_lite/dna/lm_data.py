@@ -20,6 +20,25 @@ def repeat_weights(seq: str, repeat_weight: float = 0.1, name: str = "seq") -> n
     soft-masked in the UCSC/Ensembl genomes), 0 for N; GPN uses 0.1 in training.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    seq : str
+        A DNA string (A, C, G, T, N, either case).
+    repeat_weight : float, default 0.1
+        Weight of a lower-case (soft-masked) base.
+    name : str, default "seq"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float32`` weights, one per base.
+
+    Examples
+    --------
+    >>> repeat_weights("ACgtN")
+    array([1. , 1. , 0.1, 0.1, 0. ], dtype=float32)
     """
     codes = encode(seq, name)
     lower = np.frombuffer(seq.encode("ascii"), dtype=np.uint8) >= ord("a")
@@ -37,6 +56,30 @@ def split_blocks(start: int, end: int, block: int = 100_000, test_every: int = 5
     Interleaved blocks give both parts every kind of sequence while keeping neighbours apart.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    start : int
+        First position of the range (0-based).
+    end : int
+        End of the range (exclusive), greater than ``start``; the last block may be shorter.
+    block : int, default 100_000
+        Block length in bases.
+    test_every : int, default 5
+        Hold out one block in every ``test_every`` (at least 2).
+    test_offset : int, default 2
+        Index of the first held-out block (taken modulo ``test_every``).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(train, test)``, each ``(n, 2)`` half-open intervals ``[start, end)``.
+
+    Examples
+    --------
+    >>> train, test = split_blocks(0, 1000, block=200)
+    >>> train.tolist(), test.tolist()
+    ([[0, 200], [200, 400], [600, 800], [800, 1000]], [[400, 600]])
     """
     block = check_int(block, "block")
     test_every = check_int(test_every, "test_every", 2)
@@ -56,6 +99,32 @@ def cut_windows(seq: str, window: int, intervals=None, step: int | None = None):
     soft-masked (lower-case) bases, and the 0-based start of every window.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    seq : str
+        A DNA string (A, C, G, T, N, either case).
+    window : int
+        Window length in bases.
+    intervals : sequence of (int, int), optional
+        Half-open 0-based intervals that windows must lie in; default the whole sequence.
+    step : int, optional
+        Distance between window starts; default ``window`` (non-overlapping).
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        ``int64`` base codes ``(n, window)``.
+    lower : numpy.ndarray
+        Booleans ``(n, window)``, True for a lower-case (soft-masked) base.
+    starts : numpy.ndarray
+        ``int64`` 0-based start of every window, ``(n,)``.
+
+    Examples
+    --------
+    >>> codes, lower, starts = cut_windows("ACGTNacgtacgTAAC", 4)  # the window with N is skipped
+    >>> starts.tolist(), codes.tolist()[1], lower.all(axis=1).tolist()
+    ([0, 8, 12], [3, 0, 1, 2], [False, True, False])
     """
     window = check_int(window, "window")
     step = window if step is None else check_int(step, "step")
@@ -82,6 +151,29 @@ def evaluation_positions(n_windows: int, window: int, spacing: int = 24, margin:
     ``margin`` bases) see an unmasked context around each masked base.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    n_windows : int
+        Number of windows.
+    window : int
+        Window length in bases.
+    spacing : int, default 24
+        Distance between masked positions in a window.
+    margin : int, default 8
+        Smallest distance of a masked position from either end of its window.
+    seed : int, default 0
+        Seed of the random offsets.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_windows, m)`` integer positions, ``m = (window - 2 * margin) // spacing``.
+
+    Examples
+    --------
+    >>> evaluation_positions(2, 20, spacing=5, margin=2, seed=0).tolist()
+    [[7, 12, 17], [5, 10, 15]]
     """
     spacing = check_int(spacing, "spacing")
     margin = check_int(margin, "margin", 0)
@@ -101,6 +193,34 @@ def window_classes(starts, window: int, islands, genes, lower, min_fraction: flo
     ``lower`` is the per-window soft-mask array from :func:`cut_windows`.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    starts : array-like
+        0-based start of every window, ``(n,)``.
+    window : int
+        Window length in bases.
+    islands : array-like
+        CpG islands, ``(n_islands, 2)`` half-open 0-based intervals.
+    genes : array-like
+        Genes, ``(n_genes, 2)`` half-open 0-based intervals.
+    lower : array-like
+        Booleans ``(n, window)``, True for a soft-masked base.
+    min_fraction : float, default 0.5
+        Fraction of a window inside islands (or soft-masked) that makes it an island (a repeat).
+
+    Returns
+    -------
+    numpy.ndarray
+        One class name (string) per window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lower = np.zeros((4, 10), dtype=bool)
+    >>> lower[1] = True
+    >>> window_classes([0, 10, 20, 30], 10, islands=[(0, 8)], genes=[(20, 30)], lower=lower).tolist()
+    ['CpG island', 'repeat', 'gene body', 'intergenic']
     """
     starts = np.asarray(starts, dtype=np.int64)
     end = int(starts.max() + window) if len(starts) else 0
@@ -123,7 +243,28 @@ def window_classes(starts, window: int, islands, genes, lower, min_fraction: flo
 
 
 def as_segments(sequence, name: str = "sequence") -> list[str]:
-    """A DNA string or a list of them as a checked list of segments (chapter 09)."""
+    """A DNA string or a list of them as a checked list of segments (chapter 09).
+
+    Parameters
+    ----------
+    sequence : str or list of str
+        One DNA string or a list of them (A, C, G, T, N, either case).
+    name : str, default "sequence"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    list of str
+        The segments, unchanged; ``TypeError`` or ``ValueError`` for anything else, an empty
+        list or a character other than A, C, G, T, N.
+
+    Examples
+    --------
+    >>> as_segments("ACGT")
+    ['ACGT']
+    >>> as_segments(["AC", "gtN"])
+    ['AC', 'gtN']
+    """
     if isinstance(sequence, str):
         segs = [sequence]
     elif isinstance(sequence, (list, tuple)) and all(isinstance(s, str) for s in sequence):
@@ -138,7 +279,27 @@ def as_segments(sequence, name: str = "sequence") -> list[str]:
 
 
 def windows_and_positions(windows, positions):
-    """Checked ``(windows, positions)`` as int64 arrays ``(n, L)`` and ``(n, m)`` (chapter 09)."""
+    """Checked ``(windows, positions)`` as int64 arrays ``(n, L)`` and ``(n, m)`` (chapter 09).
+
+    Parameters
+    ----------
+    windows : array-like
+        Base codes 0-4, ``(n, L)``, or ``(L,)`` for one window.
+    positions : array-like
+        Integer positions in ``[0, L)``, ``(n, m)``; a 1-D array is ``m`` positions of one window,
+        or one position per window when there are several windows.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(windows, positions)`` as ``int64`` arrays ``(n, L)`` and ``(n, m)``.
+
+    Examples
+    --------
+    >>> w, p = windows_and_positions([0, 1, 2, 3], [1, 2])
+    >>> w.tolist(), p.tolist()
+    ([[0, 1, 2, 3]], [[1, 2]])
+    """
     w = np.asarray(windows)
     if w.ndim == 1:
         w = w[None, :]

@@ -23,6 +23,30 @@ def masked_base_scores(log_probs, truth, select=None) -> dict:
     Perplexity 4 is a uniform guess; 1 a perfect one.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    log_probs : array-like
+        Log-probabilities of A, C, G, T at the masked positions, ``(..., 4)``.
+    truth : array-like
+        True codes at those positions (leading shape of ``log_probs``); codes 4 and above (N) are
+        not scored.
+    select : array-like of bool, optional
+        Which positions to score (same shape as ``truth``).
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (argmax correct), ``cross_entropy`` (nats per base), ``perplexity`` and
+        ``n`` (positions scored).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lp = np.log([[0.7, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.7]])
+    >>> s = masked_base_scores(lp, [0, 2])
+    >>> s["accuracy"], round(s["perplexity"], 3), s["n"]
+    (0.5, 3.78, 2)
     """
     lp = np.asarray(log_probs, dtype=np.float64).reshape(-1, 4)
     y = np.asarray(truth).reshape(-1)
@@ -42,6 +66,24 @@ def llr(log_probs, ref) -> np.ndarray:
     returns ``(..., 4)`` with 0 at the reference base (GPN's ``logit[alt] - logit[ref]``).
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    log_probs : array-like
+        Log-probabilities of A, C, G, T, ``(..., 4)``.
+    ref : array-like
+        Reference base codes 0-3, the leading shape of ``log_probs``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` ``(..., 4)``: ``log_probs`` minus the log-probability of the reference base.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> llr(np.log([0.5, 0.25, 0.125, 0.125]), 0).round(3)
+    array([ 0.   , -0.693, -1.386, -1.386])
     """
     lp = np.asarray(log_probs, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.int64)
@@ -54,6 +96,35 @@ def score_variants(model, seq: str, positions, alts, window: int = 256) -> np.nd
 
     Works with any model that has ``masked_log_probs``.
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    model : object
+        Any model with ``masked_log_probs(windows, positions)``, e.g. a fitted
+        :class:`artgen_lite.dna.baselines.MarkovContext`.
+    seq : str
+        The reference DNA string.
+    positions : int or array-like
+        0-based positions of the variants in ``seq``; the reference bases there must be A, C, G
+        or T.
+    alts : str or sequence of str
+        The alternative base of each variant (A, C, G or T).
+    window : int, default 256
+        Length of the window each variant is scored in (at most ``len(seq)``; windows are shifted
+        to stay inside ``seq``).
+
+    Returns
+    -------
+    numpy.ndarray
+        One LLR ``log P(alt) - log P(ref)`` per variant (negative: the model finds the
+        alternative base less likely).
+
+    Examples
+    --------
+    >>> from artgen_lite.dna.baselines import MarkovContext
+    >>> model = MarkovContext(left=1, right=1).fit("ACGTACGTACGTACGTAAGT" * 5)
+    >>> score_variants(model, "ACGTACGTACGT", [4, 5], ["C", "G"], window=8).round(3)
+    array([-3.784, -3.714])
     """
     codes = encode(seq, "seq")
     positions = np.atleast_1d(np.asarray(positions, dtype=np.int64))

@@ -90,6 +90,30 @@ def mask_bases(codes, rate: float, generator: torch.Generator):
     replaced by ``MASK_CODE``.  Returns ``(inputs, chosen)``; ``inputs`` is a copy.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    codes : array-like or torch.Tensor
+        Base codes (0-3 bases, 4 N), any shape.
+    rate : float
+        Probability that a known base is chosen.
+    generator : torch.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    inputs : torch.Tensor
+        ``codes`` with the chosen bases set to ``MASK_CODE`` (5).
+    chosen : torch.Tensor
+        Booleans, True where a base was masked.
+
+    Examples
+    --------
+    >>> import torch
+    >>> codes = torch.tensor([[0, 1, 2, 3, 4, 0, 1, 2]])
+    >>> inputs, chosen = mask_bases(codes, 0.5, torch.Generator().manual_seed(0))
+    >>> inputs.tolist(), chosen.sum().item()
+    ([[5, 1, 5, 5, 4, 0, 5, 2]], 4)
     """
     codes = torch.as_tensor(codes)
     chosen = (torch.rand(codes.shape, generator=generator) < rate) & (codes < 4)
@@ -106,6 +130,29 @@ def kmer_span_mask(shape: tuple[int, int], k: int, rate: float, generator: torch
     tokens hides at least one base completely (see :func:`hidden_bases`).
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(batch, n_tokens)``.
+    k : int
+        The k-mer length (span length in tokens).
+    rate : float
+        Target fraction of masked tokens.
+    generator : torch.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    torch.Tensor
+        Booleans ``(batch, n_tokens)``, True for a masked token.
+
+    Examples
+    --------
+    >>> import torch
+    >>> mask = kmer_span_mask((2, 12), 3, 0.5, torch.Generator().manual_seed(0))
+    >>> mask.int().tolist()
+    [[0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], [1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0]]
     """
     batch, n_tok = shape
     centres = torch.rand(shape, generator=generator) < rate / k
@@ -122,6 +169,24 @@ def hidden_bases(token_mask, k: int) -> torch.Tensor:
     is ``(batch, n_tokens + k - 1)``.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    token_mask : array-like or torch.Tensor
+        Booleans ``(batch, n_tokens)``, True for a masked k-mer token.
+    k : int
+        The k-mer length.
+
+    Returns
+    -------
+    torch.Tensor
+        Booleans ``(batch, n_tokens + k - 1)``, True for a base that no unmasked token shows.
+
+    Examples
+    --------
+    >>> import torch
+    >>> hidden_bases(torch.tensor([[False, True, True, True, False]]), 3).tolist()
+    [[False, False, False, True, False, False, False]]
     """
     tm = torch.as_tensor(token_mask).bool()
     # a base is shown if any covering token is unmasked
@@ -134,6 +199,25 @@ def mask_tokens_for_bases(n_tokens: int, k: int, positions) -> np.ndarray:
     ``p-k+1 ... p`` that contain base p are masked.  Returns ``(n, n_tokens)`` booleans.
 
     Explained in chapter 09 (notebooks/09_dna_language_models).
+
+    Parameters
+    ----------
+    n_tokens : int
+        Number of k-mer tokens per window (``L - k + 1``).
+    k : int
+        The k-mer length.
+    positions : array-like
+        Base positions to hide, ``(n, m)`` integers.
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans ``(n, n_tokens)``, True for a token to mask.
+
+    Examples
+    --------
+    >>> mask_tokens_for_bases(6, 3, [[3]])
+    array([[False,  True,  True,  True, False, False]])
     """
     positions = np.asarray(positions, dtype=np.int64)
     n = positions.shape[0]

@@ -31,6 +31,35 @@ def realism_table(reference: Any, sets: dict[str, Any], markov: MarkovDNA | None
     far from those (e.g. after direct design) its score means nothing.
 
     Explained in chapter 08 (notebooks/08_designing_dna).
+
+    Parameters
+    ----------
+    reference : str, list of str or array-like
+        The held-out real windows (see :func:`artgen_lite.dna.alphabet.window_codes`).
+    sets : dict
+        Set name to its windows (DNA strings, one-hot arrays or codes).
+    markov : MarkovDNA, optional
+        A fitted chain; adds the ``markov_ll`` column.
+    gan : DNAWGAN, optional
+        A fitted GAN; adds the ``critic`` column.
+    k : int, default 4
+        The k-mer length of ``kmer_r``.
+    reference_name : str, default "Real (held out)"
+        Name of the reference's row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per set (index ``set``, the reference first): ``n`` and the columns above.
+
+    Examples
+    --------
+    >>> ref = ["ACGTACGTAC", "AACCGGTTAA", "ACGTTGCAAC", "GGCCAATTAC"]
+    >>> table = realism_table(ref, {"poly-A": ["AAAAAAAAAA"] * 4}, k=2)
+    >>> list(table.columns)
+    ['n', 'kmer_r', 'gc_mean', 'gc_sd', 'gc_w1', 'cpg_mean', 'cpg_oe', 'distinct']
+    >>> table["gc_mean"].round(2).tolist(), table["distinct"].tolist()
+    ([0.48, 0.0], [1.0, 0.25])
     """
     from scipy.stats import wasserstein_distance
 

@@ -34,6 +34,21 @@ def transcribe(dna: str) -> str:
     """Coding-strand DNA to mRNA: the same letters with U for T.
 
     Explained in chapter 01 (notebooks/01_dna_to_genotypes).
+
+    Parameters
+    ----------
+    dna : str
+        Coding-strand DNA, either case.
+
+    Returns
+    -------
+    str
+        The mRNA, upper case, U in place of T.
+
+    Examples
+    --------
+    >>> transcribe("atgGCT")
+    'AUGGCU'
     """
     return dna.upper().replace("T", "U")
 
@@ -42,6 +57,26 @@ def translate(rna: str, to_stop: bool = False) -> str:
     """mRNA (or DNA) to protein with the standard code, one letter per codon; ``*`` is a stop.
 
     Explained in chapter 01 (notebooks/01_dna_to_genotypes).
+
+    Parameters
+    ----------
+    rna : str
+        mRNA or DNA (T is read as U), either case; read in frame from the first letter, an
+        incomplete last codon is ignored.
+    to_stop : bool, default False
+        Stop at the first stop codon (and leave out its ``*``).
+
+    Returns
+    -------
+    str
+        One amino-acid letter per codon; ``X`` for a codon with a letter other than A, C, G, U.
+
+    Examples
+    --------
+    >>> translate("ATGGCCTAAGGG")
+    'MA*G'
+    >>> translate("ATGGCCTAAGGG", to_stop=True)
+    'MA'
     """
     rna = transcribe(rna)
     protein = []
@@ -60,6 +95,25 @@ def reverse_complement(x):
     :mod:`artgen_lite.dna.alphabet`) gives the reverse complement of its last axis (N and the
     mask stay themselves).  Explained in chapter 01 (notebooks/01_dna_to_genotypes); the
     language models of chapter 09 train on both strands.
+
+    Parameters
+    ----------
+    x : str or array-like
+        A DNA string, or integer codes (0-5) whose last axis is a sequence.
+
+    Returns
+    -------
+    str or numpy.ndarray
+        The reverse complement: a string for a string, otherwise an ``int64`` code array of the
+        same shape.
+
+    Examples
+    --------
+    >>> reverse_complement("AACgtN")
+    'NacGTT'
+    >>> import numpy as np
+    >>> reverse_complement(np.array([0, 0, 1, 4]))
+    array([4, 2, 3, 3])
     """
     if isinstance(x, str):
         return x.translate(str.maketrans("ACGTacgtNn", "TGCAtgcaNn"))[::-1]
@@ -72,6 +126,28 @@ def gc_content(seqs: Any, window: int | None = None) -> float | np.ndarray:
     One string: one number, N ignored; with ``window``, one value per non-overlapping window
     (NaN for a window of N only).  A set of windows: the fraction of each window.
     Explained in chapter 01 (notebooks/01_dna_to_genotypes); per window in chapter 08.
+
+    Parameters
+    ----------
+    seqs : str or array-like
+        One DNA string, or a set of windows (see :func:`artgen_lite.dna.alphabet.window_codes`).
+    window : int, optional
+        For one string only: the length of the non-overlapping windows (a last partial window is
+        dropped).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        One fraction for one string without ``window``; otherwise one fraction per window.
+
+    Examples
+    --------
+    >>> gc_content("GGCCNNAT")
+    0.6666666666666666
+    >>> gc_content("GGCCATAT", window=4)
+    array([1., 0.])
+    >>> gc_content(["GGCA", "ATAT"])
+    array([0.75, 0.  ])
     """
     if not isinstance(seqs, str):
         if window is not None:
@@ -94,6 +170,24 @@ def cpg_count(seqs: Any, name: str = "seqs") -> np.ndarray:
     """The exact number of CG dinucleotides (CpG sites) in each window (``int`` array).
 
     Explained in chapter 08 (notebooks/08_designing_dna).
+
+    Parameters
+    ----------
+    seqs : str, list of str or array-like
+        A set of windows (see :func:`artgen_lite.dna.alphabet.window_codes`); one string is one
+        window.
+    name : str, default "seqs"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Number of CG dinucleotides in each window, shape ``(n,)``.
+
+    Examples
+    --------
+    >>> cpg_count(["ACGCG", "TTTTT"])
+    array([2, 0])
     """
     c = window_codes(seqs, name)
     return ((c[:, :-1] == 1) & (c[:, 1:] == 2)).sum(axis=1).astype(int)
@@ -107,6 +201,25 @@ def cpg_observed_expected(seqs: Any, name: str = "seqs") -> float:
     Human DNA has about 0.2-0.25 outside CpG islands (CpG depletion by methylation and
     deamination); random sequence has 1.  Explained in chapter 02
     (notebooks/02_hidden_markov_models); pooled over windows in chapter 08.
+
+    Parameters
+    ----------
+    seqs : str or array-like
+        One DNA string, or a set of windows (see :func:`artgen_lite.dna.alphabet.window_codes`).
+    name : str, default "seqs"
+        The argument's name in error messages (sets of windows).
+
+    Returns
+    -------
+    float
+        The observed/expected CpG ratio.
+
+    Examples
+    --------
+    >>> cpg_observed_expected("ACGTACGT")
+    4.0
+    >>> round(cpg_observed_expected(["ACGT", "CGCG"]), 3)
+    2.4
     """
     if isinstance(seqs, str):
         s = seqs.upper()
@@ -127,6 +240,24 @@ def kmer_index(codes, k: int) -> np.ndarray:
 
     The one k-mer indexer behind the k-mer spectra, the Markov baselines and DNABERT's tokens.
     Explained in chapters 08 and 09 (notebooks/08_designing_dna, 09_dna_language_models).
+
+    Parameters
+    ----------
+    codes : array-like
+        Integer base codes ``(..., L)`` (0-3 bases, 4 N, 5 the mask).
+    k : int
+        The k-mer length.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` k-mer indices ``(..., L - k + 1)``, -1 for k-mers with N or the mask.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kmer_index(np.array([0, 1, 2, 3, 4]), 2)  # AC, CG, GT, TN
+    array([ 1,  6, 11, -1])
     """
     codes = np.asarray(codes, dtype=np.int64)
     n_kmers = codes.shape[-1] - k + 1
@@ -148,6 +279,30 @@ def kmer_spectrum(seqs: Any, k: int = 4, *, per_sequence: bool = False,
     skipped: the bag-of-k-mers baseline for window embeddings).  ``seqs``: DNA strings,
     one-hot arrays or codes (N = 4 allowed in integer codes).
     Explained in chapter 08 (pooled) and chapter 09 (per window).
+
+    Parameters
+    ----------
+    seqs : str, list of str or array-like
+        A set of windows: DNA strings, one-hot arrays ``(n, L, 4)`` or integer codes ``(n, L)``.
+    k : int, default 4
+        The k-mer length, at most 10 and at most the window length.
+    per_sequence : bool, default False
+        One spectrum per window instead of one pooled spectrum.
+    name : str, default "seqs"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(4**k,)`` pooled frequencies, or ``(n, 4**k)`` with ``per_sequence=True``.
+
+    Examples
+    --------
+    >>> kmer_spectrum(["AACC"], k=1)
+    array([0.5, 0.5, 0. , 0. ])
+    >>> kmer_spectrum(["AAAA", "ACGT"], k=1, per_sequence=True)
+    array([[1.  , 0.  , 0.  , 0.  ],
+           [0.25, 0.25, 0.25, 0.25]])
     """
     arr = np.asarray(seqs) if isinstance(seqs, np.ndarray) else None
     if arr is not None and arr.ndim == 2 and np.issubdtype(arr.dtype, np.integer):
@@ -173,6 +328,25 @@ def kmer_spectrum_correlation(real: Any, other: Any, k: int = 4) -> float:
     """Pearson r between the pooled k-mer spectra of two sets of DNA windows.
 
     Explained in chapter 08 (notebooks/08_designing_dna).
+
+    Parameters
+    ----------
+    real : str, list of str or array-like
+        The first set of windows (see :func:`artgen_lite.dna.alphabet.window_codes`).
+    other : str, list of str or array-like
+        The second set of windows.
+    k : int, default 4
+        The k-mer length.
+
+    Returns
+    -------
+    float
+        Pearson correlation of the two ``4**k`` pooled spectra (NaN when one is constant).
+
+    Examples
+    --------
+    >>> round(kmer_spectrum_correlation(["AAACGT"], ["AAACGA"], k=1), 3)
+    0.962
     """
     a, b = kmer_spectrum(real, k, name="real"), kmer_spectrum(other, k, name="other")
     return float(np.corrcoef(a, b)[0, 1])
@@ -183,6 +357,25 @@ def dna_windows(seq: str, length: int = 50, name: str = "seq") -> list[str]:
     made only of A, C, G, T (windows with N or any other letter are dropped).
 
     Explained in chapter 08 (notebooks/08_designing_dna).
+
+    Parameters
+    ----------
+    seq : str
+        A DNA string (any letters; a last partial window is dropped).
+    length : int, default 50
+        Window length.
+    name : str, default "seq"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    list of str
+        The upper-cased windows made only of A, C, G, T, in order.
+
+    Examples
+    --------
+    >>> dna_windows("ACGTNACGTAacgt", length=4)
+    ['ACGT', 'TAAC']
     """
     if not isinstance(seq, str):
         raise TypeError(f"{name} must be a DNA string; got {type(seq).__name__}")
