@@ -106,6 +106,18 @@ def common_snps(X, maf: float = COMMON_MAF) -> np.ndarray:
     Explained in chapter 06b (notebooks/06_long_regions_judging): LD among common SNPs is
     what separates the models.
 
+    Parameters
+    ----------
+    X : array-like of shape (n_haplotypes, n_snps)
+        0/1 haplotypes.
+    maf : float, default COMMON_MAF
+        The smallest minor-allele frequency of a common SNP (0.05).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_snps,)
+        True where the allele frequency lies in ``[maf, 1 - maf]``.
+
     Examples
     --------
     >>> common_snps(np.array([[0, 1, 1], [0, 0, 1], [0, 0, 1], [1, 0, 1]], np.uint8)).tolist()
@@ -119,6 +131,24 @@ def decay_edges(positions, n_bins: int) -> np.ndarray:
     """``n_bins`` log-spaced distance-bin edges from 1 bp to the span of ``positions``.
 
     Explained in chapter 06b (notebooks/06_long_regions_judging).
+
+    Parameters
+    ----------
+    positions : array-like of shape (n_snps,)
+        Positions in bp.
+    n_bins : int
+        Number of edges.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n_bins,)
+        ``np.logspace(0, log10(span), n_bins)`` with the last edge set to the span
+        (``max(positions) - min(positions)``) exactly.
+
+    Raises
+    ------
+    ValueError
+        When the positions span 1 bp or less.
 
     Examples
     --------
@@ -147,6 +177,32 @@ def ld_decay_tables(X, positions, common, *, n_bins: Mapping[str, int] = N_BINS)
     The tables of :func:`artgen_lite.metrics.ld_decay` on the bins of :func:`decay_edges`; what
     the LD-decay figures of chapter 06b (notebooks/06_long_regions_judging) draw, as the
     authors' "fullSNP" plots do.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_haplotypes, n_snps)
+        0/1 haplotypes.
+    positions : array-like of shape (n_snps,)
+        Positions in bp.
+    common : array-like of bool, shape (n_snps,)
+        The common SNPs (e.g. :func:`common_snps` of the training data).
+    n_bins : dict with keys ``"all"`` and ``"common"``, default N_BINS
+        Number of bin edges (:func:`decay_edges`) for each table.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``"all"`` (every SNP) and ``"common"`` (the common SNPs): one row per bin, columns
+        ``bin_left``, ``bin_right``, ``mean_r2``, ``sem`` and ``n_pairs``.
+
+    Examples
+    --------
+    >>> X = np.array([[0, 0, 1, 1], [0, 1, 1, 0], [1, 1, 0, 0], [1, 0, 0, 1], [0, 0, 1, 1]], np.uint8)
+    >>> tables = ld_decay_tables(X, [0, 5, 50, 1000], common_snps(X), n_bins={"all": 4, "common": 3})
+    >>> {kind: table.shape for kind, table in tables.items()}
+    {'all': (3, 5), 'common': (2, 5)}
+    >>> tables["all"]["n_pairs"].tolist()  # pairs 1-10, 10-100 and 100-1000 bp apart
+    [1, 2, 3]
     """
     X = np.asarray(X)
     pos = np.asarray(positions, dtype=float)
@@ -180,6 +236,17 @@ def ld_decay_gaps(real, synthetic, positions, common=None, *, n_bins: Mapping[st
         authors' "intersectSNP" mode (:func:`artgen_lite.metrics.ld_decay_matched`);
         ``ld_decay_gap_own``: each set on its own polymorphic SNPs ("fullSNP"), all bins.
         NaN where no bin qualifies.
+
+    Examples
+    --------
+    >>> real = np.array([[0, 0, 1, 1], [0, 1, 1, 0], [1, 1, 0, 0], [1, 0, 0, 1], [0, 0, 1, 1]], np.uint8)
+    >>> synthetic = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1]], np.uint8)
+    >>> gaps = ld_decay_gaps(real, synthetic, [0, 5, 50, 1000])
+    >>> {key: round(value, 3) for key, value in gaps.items()}  # no common bin holds the 50 real pairs it needs
+    {'ld_decay_gap': 0.702, 'ld_decay_gap_common': nan, 'ld_decay_gap_own': 0.702}
+    >>> gaps = ld_decay_gaps(real, synthetic, [0, 5, 50, 1000], min_pairs={"all": 1, "common": 1})
+    >>> round(gaps["ld_decay_gap_common"], 3)
+    0.702
     """
     real = np.asarray(real)
     synthetic = np.asarray(synthetic)
@@ -226,6 +293,32 @@ def white_box_auc(model, train, test, seed=0) -> float:
     (0.5: the model does not give its training haplotypes away).
 
     Explained in chapter 06b (notebooks/06_long_regions_judging).
+
+    Parameters
+    ----------
+    model : fitted model
+        Anything with ``score_samples(X)`` returning one score per haplotype.
+    train : array-like of shape (n_train, n_snps)
+        The haplotypes the model was trained on (at least ``len(test)`` of them).
+    test : array-like of shape (n_test, n_snps)
+        Held-out haplotypes of the same population.
+    seed : int, default 0
+        Seed of the subsample of members.
+
+    Returns
+    -------
+    float
+        The AUC of telling members from non-members by their scores.
+
+    Examples
+    --------
+    >>> from artgen_lite.models import RBM
+    >>> rng = np.random.default_rng(0)
+    >>> train = (rng.random((20, 8)) < 0.5).astype(np.uint8)
+    >>> test = (rng.random((10, 8)) < 0.5).astype(np.uint8)
+    >>> model = RBM(n_hidden=4, epochs=1, seed=0).fit(train, progress=False)
+    >>> 0.0 <= white_box_auc(model, train, test) <= 1.0
+    True
     """
     test = np.asarray(test)
     members = metrics.subsample(train, len(test), seed=seed)
@@ -241,6 +334,21 @@ def model_cache_dir() -> Path:
     of the repository this package lives in.
 
     Explained in chapter 06b (notebooks/06_long_regions_judging).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (not created here); an empty ``$ARTGEN_MODEL_CACHE`` counts as unset.
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"ARTGEN_MODEL_CACHE": "my_models"}):
+    ...     print(model_cache_dir())
+    my_models
+    >>> with mock.patch.dict(os.environ, {"ARTGEN_MODEL_CACHE": ""}):
+    ...     print(model_cache_dir().parts[-3:])
+    ('build', 'cache', 'models')
     """
     env = os.environ.get("ARTGEN_MODEL_CACHE")
     if env:
@@ -285,17 +393,34 @@ def fit_cached(models: Mapping[str, Any], X, *, reuse: bool = True, cache_dir=No
     Parameters
     ----------
     models : dict of name -> unfitted model
+        The models to fit, by name.
     X : array of uint8, shape (n_haplotypes, n_snps)
         Training haplotypes.
     reuse : bool, default True
         ``False`` trains every model (and stores the fits); chapter 06 does so to time training.
     cache_dir : path, optional
         Default :func:`model_cache_dir`.
+    n_jobs : int, default 2
+        Processes training at a time (:func:`artgen_lite.uncertainty.fit_many`; ``1`` trains in
+        this process).
+    desc : str, default "training"
+        Label of the progress bar.
 
     Returns
     -------
     dict of name -> fitted model
         In the order of ``models``; each has ``from_cache`` set to whether it was loaded.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from artgen_lite.models import RBM
+    >>> X = (np.random.default_rng(0).random((20, 8)) < 0.5).astype(np.uint8)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     first = fit_cached({"rbm": RBM(n_hidden=4, epochs=1)}, X, cache_dir=folder, n_jobs=1)
+    ...     again = fit_cached({"rbm": RBM(n_hidden=4, epochs=1)}, X, cache_dir=folder, n_jobs=1)
+    >>> first["rbm"].from_cache, again["rbm"].from_cache
+    (False, True)
     """
     from .models.model_file import ModelFileError
     from .uncertainty import fit_many

@@ -49,6 +49,38 @@ def check_haplotypes(X: Any, name: str = "X", n_snps: int | None = None) -> np.n
     The package's one rule (:func:`artgen_lite.validation.check_haplotypes`): values exactly 0
     and 1 whatever the dtype (bool, any integer, floats 0.0/1.0), at least one haplotype and one
     SNP, and ``n_snps`` columns when given. Errors name the argument.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_haplotypes, n_snps)
+        The haplotypes: rows = haplotypes, columns = SNPs, values 0 and 1.
+    name : str, default "X"
+        The argument's name, used in the error messages.
+    n_snps : int or None, default None
+        The number of columns ``X`` must have (e.g. those a model was trained on); ``None``
+        accepts any number.
+
+    Returns
+    -------
+    numpy.ndarray of uint8, shape (n_haplotypes, n_snps)
+        ``X`` as a ``uint8`` 0/1 array.
+
+    Raises
+    ------
+    ValueError
+        When ``X`` is not 2-D, is empty, holds a value other than 0 and 1, or has other than
+        ``n_snps`` columns; a non-numeric dtype raises
+        :class:`artgen_lite.validation.HaplotypeTypeError` (both a ``TypeError`` and a ``ValueError``).
+
+    Examples
+    --------
+    >>> H = check_haplotypes([[0, 1, 1], [1, 0, 0]])
+    >>> H.dtype, H.shape
+    (dtype('uint8'), (2, 3))
+    >>> check_haplotypes([[0, 2]])
+    Traceback (most recent call last):
+    ...
+    ValueError: X must contain only 0 and 1; found the value(s) [2], the first at row 0, column 1
     """
     return _validation.check_haplotypes(X, name, n_snps)
 

@@ -54,7 +54,32 @@ LD_WINDOWS = 4
 def split_validation(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Row indices ``(fit, validation)`` for ``n`` training haplotypes, or None when there are too
     few to spare any.  Seeded by ``seed`` (its own stream: the model's training draws are unchanged
-    by it)."""
+    by it).
+
+    Parameters
+    ----------
+    n : int
+        Number of training haplotypes.
+    fraction : float
+        Share of them to hold out; the count is rounded and kept between 50 and 500. ``0`` or
+        less holds out nothing.
+    seed : int
+        Seed of the split.
+
+    Returns
+    -------
+    tuple of two numpy.ndarray, or None
+        ``(fit, validation)``: the sorted row indices to train on and those held out (disjoint,
+        together all ``n`` rows); ``None`` when ``fraction <= 0`` or ``n`` is below 200.
+
+    Examples
+    --------
+    >>> fit, val = split_validation(300, 0.2, seed=0)
+    >>> len(fit), len(val), val[:5].tolist()
+    (240, 60, [0, 2, 4, 13, 16])
+    >>> split_validation(100, 0.2, seed=0) is None
+    True
+    """
     if fraction <= 0 or n < MIN_TRAIN_FOR_VALIDATION:
         return None
     n_val = int(min(MAX_VALIDATION, max(MIN_VALIDATION, round(fraction * n))))
@@ -107,7 +132,37 @@ AATS_COMPONENT_TOL, LD_RATIO_TOL, AF_TOL = 0.2, 0.1, 0.02
 
 
 def validation_loss(aa_truth: float, aa_syn: float, ld_r: float, af_r: float, ref: dict[str, float]) -> float:
-    """The rule of :mod:`artgen_lite.models.checkpoint` (lower is better, 0 = like a new real sample)."""
+    """The rule of :mod:`artgen_lite.models.checkpoint` (lower is better, 0 = like a new real sample).
+
+    ``(|aa_truth - ref aa_truth| + |aa_syn - ref aa_syn|) / 0.2 + max(0, 1 - ld_r / ref ld_r) / 0.1
+    + max(0, ref af_r - af_r) / 0.02``; the LD term is 0 when the reference's ``ld_r`` is not
+    positive.
+
+    Parameters
+    ----------
+    aa_truth, aa_syn : float
+        The AATS components of the model's haplotypes against the training subsample.
+    ld_r : float
+        Pearson r of their pairwise r^2 with the training subsample's.
+    af_r : float
+        Pearson r of their allele frequencies with the training data's.
+    ref : dict of str to float
+        The same four numbers for the held-out real haplotypes, under the keys ``"aa_truth"``,
+        ``"aa_syn"``, ``"ld_r"`` and ``"af_r"``.
+
+    Returns
+    -------
+    float
+        The validation loss: each shortfall in units of its tolerance, summed.
+
+    Examples
+    --------
+    >>> ref = {"aa_truth": 0.5, "aa_syn": 0.5, "ld_r": 0.8, "af_r": 0.99}
+    >>> validation_loss(0.5, 0.5, 0.8, 0.99, ref)
+    0.0
+    >>> round(validation_loss(0.6, 0.45, 0.72, 0.98, ref), 3)
+    2.25
+    """
     ld_short = max(0.0, 1.0 - ld_r / ref["ld_r"]) if ref["ld_r"] > 0 else 0.0
     return ((abs(aa_truth - ref["aa_truth"]) + abs(aa_syn - ref["aa_syn"])) / AATS_COMPONENT_TOL
             + ld_short / LD_RATIO_TOL + max(0.0, ref["af_r"] - af_r) / AF_TOL)

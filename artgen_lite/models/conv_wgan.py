@@ -89,6 +89,28 @@ def geometry(n_snps: int, fold: int = 16, stages: int | None = None) -> dict[str
     Returns a dict with ``native_length``, ``columns`` (M), ``l0`` and ``stages``.
 
     Explained in the chapter 'Generative models for long regions' (notebooks/06_long_regions).
+
+    Parameters
+    ----------
+    n_snps : int
+        SNPs of the region.
+    fold : int, default 16
+        Neighbouring SNPs per column of the convolutional part.
+    stages : int or None, default None
+        x4 upsampling stages of the generator; ``None`` picks them as described above.
+
+    Returns
+    -------
+    dict of str to int
+        ``native_length`` (``fold * columns``, at least ``n_snps``), ``columns`` (M),
+        ``l0`` (length of the first feature map) and ``stages``.
+
+    Examples
+    --------
+    >>> geometry(4095)
+    {'native_length': 4096, 'columns': 256, 'l0': 4, 'stages': 3}
+    >>> geometry(37)
+    {'native_length': 128, 'columns': 8, 'l0': 2, 'stages': 1}
     """
     n_snps = _check_positive_int(n_snps, "n_snps")
     fold = _check_positive_int(fold, "fold")

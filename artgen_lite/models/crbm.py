@@ -46,6 +46,30 @@ def window_layout(n_snps: int, window: int, overlap: int) -> list[tuple[int, int
     ``overlap`` SNPs); a region shorter than ``window`` is one window.  Any length works.
 
     Explained in chapter 06_long_regions.
+
+    Parameters
+    ----------
+    n_snps : int
+        SNPs of the region.
+    window : int
+        SNPs per window.
+    overlap : int
+        SNPs a window shares with the previous one (``0 <= overlap < window``).
+
+    Returns
+    -------
+    list of tuple of (int, int, int)
+        One ``(start, stop, n_pinned)`` per window, in order: its columns are
+        ``start:stop`` and its first ``n_pinned`` SNPs are pinned (0 for window 0).
+
+    Examples
+    --------
+    >>> window_layout(10, 4, 1)
+    [(0, 4, 0), (3, 7, 1), (6, 10, 1)]
+    >>> window_layout(9, 4, 1)  # the last window shifted left: it pins 2 SNPs
+    [(0, 4, 0), (3, 7, 1), (5, 9, 2)]
+    >>> window_layout(3, 4, 1)
+    [(0, 3, 0)]
     """
     n_snps = _check_positive_int(n_snps, "n_snps")
     window = _check_positive_int(window, "window")

@@ -32,8 +32,31 @@ def check_device(device: Any, name: str = "device") -> str:
     Checks the value only (a model may be built for ``"cuda"`` on a machine without a GPU, e.g. to
     read its settings); :func:`resolve_device` checks that the GPU is there. Chapter 04.
 
+    Parameters
+    ----------
+    device : Any
+        The value to check.
+    name : str, default "device"
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    str
+        ``device`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        When ``device`` is not one of the three strings.
+
+    Examples
+    --------
     >>> check_device("auto")
     'auto'
+    >>> check_device("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device must be 'auto', 'cpu' or 'cuda'; got 'gpu'
     """
     if not isinstance(device, str) or device not in DEVICES:
         raise ValueError(f"{name} must be 'auto', 'cpu' or 'cuda'; got {device!r}")
@@ -47,6 +70,25 @@ def resolve_device(device: Any = "auto", name: str = "device") -> torch.device:
     where torch sees no GPU raises a ValueError that names the argument and says what to do;
     any other value raises a ValueError listing the three. Chapter 04.
 
+    Parameters
+    ----------
+    device : Any, default "auto"
+        ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    name : str, default "device"
+        The argument's name, used in the error messages.
+
+    Returns
+    -------
+    torch.device
+        The CPU or the GPU.
+
+    Raises
+    ------
+    ValueError
+        For a value other than the three, or ``"cuda"`` where torch sees no GPU.
+
+    Examples
+    --------
     >>> resolve_device("cpu")
     device(type='cpu')
     """
@@ -65,6 +107,26 @@ def fork_rng_on(device: torch.device):
     """``torch.random.fork_rng`` for computations on ``device``: the global generators that
     ``torch.manual_seed`` seeds inside it (the CPU's, and the GPU's when ``device`` is one) are put
     back afterwards. Used where torch draws from its global generator (dropout masks). Chapter 12.
+
+    Parameters
+    ----------
+    device : torch.device
+        The device the computation runs on; for a CUDA device its generator is forked too (the
+        current GPU's when the device has no index).
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        ``torch.random.fork_rng(devices=...)``, to use in a ``with`` statement.
+
+    Examples
+    --------
+    >>> before = torch.random.get_rng_state()
+    >>> with fork_rng_on(torch.device("cpu")):
+    ...     _ = torch.manual_seed(1)
+    ...     _ = torch.rand(3)
+    >>> torch.equal(torch.random.get_rng_state(), before)
+    True
     """
     devices = [] if device.type != "cuda" else [device.index if device.index is not None else torch.cuda.current_device()]
     return torch.random.fork_rng(devices=devices)

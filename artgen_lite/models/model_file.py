@@ -58,7 +58,31 @@ def _torch_load(source, path: Path, what: str):
 
 
 def write_model_file(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
-    """Write ``payload`` (tensors, numbers, strings, lists, dicts) with its sha256, atomically (chapter 04)."""
+    """Write ``payload`` (tensors, numbers, strings, lists, dicts) with its sha256, atomically (chapter 04).
+
+    The file is a ``torch.save`` of ``{"format": FORMAT, "sha256": <hex>, "payload": <uint8 tensor>}``,
+    the tensor holding the bytes of ``torch.save(payload)`` (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write (replaced if it exists).
+    payload : dict of str to Any
+        What to store; only what ``torch.load(..., weights_only=True)`` reads back.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = write_model_file(Path(folder) / "model.pt", {"weights": torch.ones(2), "epochs": 3})
+    ...     print(path.name, read_model_file(path))
+    model.pt {'weights': tensor([1., 1.]), 'epochs': 3}
+    """
     path = Path(path)
     buf = io.BytesIO()
     torch.save(payload, buf)
@@ -77,6 +101,36 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
     """The payload dict written by :func:`write_model_file`, verified against its sha256 (chapter 04).
 
     Raises :class:`ModelFileError` naming ``path`` for a damaged, truncated or foreign file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`write_model_file` (or one of the older format, read with a
+        :class:`UserWarning`).
+
+    Returns
+    -------
+    dict of str to Any
+        The payload as it was written; for a file of the older format, the whole stored dict.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no file at ``path``.
+    ModelFileError
+        When the file is damaged, truncated, fails its checksum or is not a model file.
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = write_model_file(Path(folder) / "model.pt", {"weights": torch.zeros(3)})
+    ...     _ = path.write_bytes(path.read_bytes()[:100])  # truncate it
+    ...     try:
+    ...         read_model_file(path)
+    ...     except ModelFileError as error:
+    ...         print(type(error).__name__, error.path == str(path))
+    ModelFileError True
     """
     path = Path(path)
     if not path.is_file():

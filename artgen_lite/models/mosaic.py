@@ -41,6 +41,29 @@ def minimal_mosaic_segments(panel: np.ndarray, targets: np.ndarray) -> tuple[np.
     the minimum. Vectorised over the targets (a loop over segments, not over haplotypes).
 
     Explained in the chapter 'Beyond the lecture' (notebooks/14_beyond_the_lecture).
+
+    Parameters
+    ----------
+    panel : numpy.ndarray of shape (n_panel, n_snps)
+        0/1 haplotypes the segments are copied from.
+    targets : numpy.ndarray of shape (n_targets, n_snps)
+        0/1 haplotypes to tile, on the same SNPs.
+
+    Returns
+    -------
+    tuple of two numpy.ndarray of int64, each of shape (n_targets,)
+        ``(segments, misses)``: per target, the fewest verbatim panel segments that tile it and
+        the number of SNPs whose allele no panel haplotype carries.
+
+    Examples
+    --------
+    >>> panel = np.array([[0, 0, 0, 0], [1, 1, 1, 1]], np.uint8)
+    >>> targets = np.array([[0, 0, 1, 1], [0, 1, 0, 1], [1, 1, 1, 1]], np.uint8)
+    >>> segments, misses = minimal_mosaic_segments(panel, targets)
+    >>> segments.tolist(), misses.tolist()
+    ([2, 4, 1], [0, 0, 0])
+    >>> [a.tolist() for a in minimal_mosaic_segments(panel[:1], targets[:1])]
+    [[1], [2]]
     """
     from ..metrics import forward_match_lengths
 

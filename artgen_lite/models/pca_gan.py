@@ -68,6 +68,15 @@ def fit_pca(X: Any, n_components: int, seed: int = 0) -> dict[str, torch.Tensor]
     -------
     dict of str to torch.Tensor
         ``mean``, ``components``, ``scale``, ``explained_variance_ratio``.
+
+    Examples
+    --------
+    >>> X = np.array([[0, 0, 1, 1], [0, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1]], np.uint8)
+    >>> pca = fit_pca(X, 2)
+    >>> {key: tuple(value.shape) for key, value in pca.items()}
+    {'mean': (4,), 'components': (2, 4), 'scale': (2,), 'explained_variance_ratio': (2,)}
+    >>> pca["mean"].tolist(), pca["explained_variance_ratio"].round(decimals=2).tolist()
+    ([0.4, 0.4, 0.6, 0.6], [0.76, 0.24])
     """
     from ..metrics.pca import fit_sklearn_pca  # lazy: scipy, sklearn
 
@@ -123,6 +132,39 @@ def pca_reconstruct(
     the largest and a dict ``k -> reconstruction`` is returned.
 
     Explained in the chapter 'Generative models for long regions' (notebooks/06_long_regions).
+
+    Parameters
+    ----------
+    train : array-like of shape (n_train, n_snps)
+        0/1 haplotypes the PCA is fitted on (:func:`fit_pca`).
+    X : array-like of shape (n, n_snps) or None, default None
+        0/1 haplotypes to reconstruct; ``None`` reconstructs ``train``.
+    n_components : int or iterable of int, default 200
+        The number of components ``k``, or several of them.
+    threshold : bool, default True
+        Threshold the reconstruction at 0.5 (``uint8``); ``False`` returns the continuous values
+        (float64, not clipped).
+    seed : int, default 0
+        Seed of the randomized PCA solver (used beyond 2,000 SNPs).
+
+    Returns
+    -------
+    numpy.ndarray or dict of int to numpy.ndarray
+        The reconstruction of ``X`` (shape of ``X``) for one ``k``; for several, a dict
+        ``k -> reconstruction``.
+
+    Examples
+    --------
+    >>> X = np.array([[0, 0, 1, 1], [0, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1]], np.uint8)
+    >>> pca_reconstruct(X, n_components=1)
+    array([[0, 0, 1, 1],
+           [0, 0, 1, 1],
+           [1, 1, 0, 0],
+           [1, 1, 0, 0],
+           [0, 0, 1, 1]], dtype=uint8)
+    >>> recs = pca_reconstruct(X, n_components=[1, 2])
+    >>> sorted(recs), bool((recs[2] == X).all())
+    ([1, 2], True)
     """
     train = check_haplotypes(train, "train")
     X = train if X is None else check_haplotypes(X, "X", train.shape[1])

@@ -147,7 +147,39 @@ def _complete_signature(cls: type, init: Any) -> None:
 
 def make_preset(cls: type, scale: str, overrides: dict[str, Any]):
     """``cls(**settings)`` for ``scale``: ``cls._presets[scale]`` updated by ``overrides`` (they win);
-    ``"course"`` is the class defaults. An unknown scale is a ValueError naming it (chapter 04)."""
+    ``"course"`` is the class defaults. An unknown scale is a ValueError naming it (chapter 04).
+
+    What :meth:`Settings.preset` calls.
+
+    Parameters
+    ----------
+    cls : type
+        A model class (a :class:`Settings` subclass).
+    scale : str
+        ``"course"`` or a scale of ``cls._presets`` (``"smoke"``, ``"paper"``).
+    overrides : dict of str to Any
+        Settings that replace those of the scale.
+
+    Returns
+    -------
+    object
+        An untrained ``cls`` built with those settings.
+
+    Raises
+    ------
+    ValueError
+        For a scale ``cls`` does not know.
+
+    Examples
+    --------
+    >>> from artgen_lite.models import RBM
+    >>> make_preset(RBM, "smoke", {"epochs": 3}).epochs
+    3
+    >>> make_preset(RBM, "huge", {})
+    Traceback (most recent call last):
+    ...
+    ValueError: scale must be one of 'smoke', 'course', 'paper'; got 'huge'
+    """
     presets = getattr(cls, "_presets", {})
     if scale == "course":
         settings: dict[str, Any] = {}

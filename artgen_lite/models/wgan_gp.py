@@ -48,6 +48,37 @@ def gradient_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor,
     other axes.  Multiply by lambda (10) yourself.
 
     Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
+
+    Parameters
+    ----------
+    critic : callable
+        The critic ``C``: a batch of inputs -> scores (differentiable).
+    real, fake : torch.Tensor
+        Real and generated critic inputs, of the same shape (first axis: the inputs).
+    eps : torch.Tensor or None, default None
+        The interpolation weights, broadcastable against ``real``; ``None`` draws one
+        ``U(0, 1)`` per input on the CPU and moves them to ``real``'s device.
+    generator : torch.Generator or None, default None
+        The generator ``eps`` is drawn from (torch's global one when ``None``).
+
+    Returns
+    -------
+    torch.Tensor
+        The penalty, a scalar with its graph (``create_graph=True``), ready to add to a loss.
+
+    Raises
+    ------
+    ValueError
+        When ``real`` and ``fake`` differ in shape.
+
+    Examples
+    --------
+    >>> critic = nn.Linear(3, 1)
+    >>> with torch.no_grad():
+    ...     _ = critic.weight.fill_(0.5)
+    >>> gp = gradient_penalty(critic, torch.ones(4, 3), torch.zeros(4, 3), generator=torch.Generator().manual_seed(0))
+    >>> round(gp.item(), 4)  # the gradient of a linear critic is its weight: (sqrt(3 * 0.25) - 1) ** 2
+    0.0179
     """
     if real.shape != fake.shape:
         raise ValueError(
@@ -74,6 +105,40 @@ def critic_step(critic: Critic, optimizer: torch.optim.Optimizer, real: torch.Te
     and ``wasserstein`` (the critic's estimate ``mean C(real) - mean C(fake)``).
 
     Explained in the chapter 'Long genomic regions' (notebooks/06_long_regions).
+
+    Parameters
+    ----------
+    critic : callable
+        The critic ``C`` (the network ``optimizer`` updates).
+    optimizer : torch.optim.Optimizer
+        The critic's optimiser; one ``step`` is taken.
+    real, fake : torch.Tensor
+        A batch of real and of generated inputs, of the same shape (``fake`` is used as given:
+        detach it, or make it under ``torch.no_grad()``).
+    gp_weight : float, default 10.0
+        The gradient-penalty weight lambda.
+    eps : torch.Tensor or None, default None
+        Interpolation weights of the penalty (:func:`gradient_penalty`).
+    generator : torch.Generator or None, default None
+        The generator ``eps`` is drawn from when not given.
+    real_weight : float, default 1.0
+        Weight ``w`` of the real term (``1 - u`` with label noise).
+
+    Returns
+    -------
+    dict of str to float
+        ``critic_loss``, ``gradient_penalty`` and ``wasserstein``, measured before the step.
+
+    Examples
+    --------
+    >>> critic = nn.Linear(3, 1)
+    >>> with torch.no_grad():
+    ...     _ = critic.weight.fill_(0.5)
+    ...     _ = critic.bias.zero_()
+    >>> opt = torch.optim.SGD(critic.parameters(), lr=0.1)
+    >>> logs = critic_step(critic, opt, torch.ones(4, 3), torch.zeros(4, 3), generator=torch.Generator().manual_seed(0))
+    >>> {key: round(value, 3) for key, value in logs.items()}
+    {'critic_loss': -1.321, 'gradient_penalty': 0.018, 'wasserstein': 1.5}
     """
     c_real = critic(real).mean()
     c_fake = critic(fake).mean()
@@ -246,6 +311,13 @@ def ema_of(generator: nn.Module, decay: float) -> torch.optim.swa_utils.Averaged
     -------
     torch.optim.swa_utils.AveragedModel
         The average, not trained by gradients (``requires_grad`` off).
+
+    Examples
+    --------
+    >>> generator = nn.Linear(2, 2)
+    >>> avg = ema_of(generator, decay=0.99)
+    >>> torch.equal(avg.module.weight, generator.weight), avg.module.weight.requires_grad
+    (True, False)
     """
     from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -292,6 +364,27 @@ def train_epochs(model: Any, trainer: WGANGPTrainer, data: torch.Tensor, *, batc
     -------
     None
         The history rows are appended to ``model.history``.
+
+    Examples
+    --------
+    A stand-in for the model, with the two hooks the loop calls (a ``GenerativeModel`` has them):
+
+    >>> class Toy:
+    ...     def __init__(self):
+    ...         self.history = []
+    ...     def _epochs_for(self, n_batches):
+    ...         return 2
+    ...     def _end_epoch(self, rec, epochs, bar=None, **postfix):
+    ...         self.history.append(rec)
+    ...         return False  # do not stop
+    >>> rng = torch.Generator().manual_seed(0)
+    >>> G, C = nn.Linear(2, 3), nn.Linear(3, 1)
+    >>> trainer = WGANGPTrainer(C, lambda n: G(torch.randn(n, 2, generator=rng)), torch.optim.Adam(C.parameters()),
+    ...                         torch.optim.Adam(G.parameters()), rng)
+    >>> model = Toy()
+    >>> train_epochs(model, trainer, torch.ones(8, 3), batch_size=4, n_critic=2, desc="toy", progress=False)
+    >>> [row["epoch"] for row in model.history], sorted(model.history[0]), trainer.critic_steps
+    ([1, 2], ['critic_loss', 'epoch', 'generator_loss', 'gradient_penalty', 'time_s', 'wasserstein'], 4)
     """
     n, bs, gen = len(data), batch_size, trainer.rng
     n_batches = max(n // bs, n_critic)
