@@ -77,6 +77,29 @@ def build_model(name: str, scale: str = "course", seed: int = 0, device: str = "
     the class defaults; ``paper`` the settings of each model's paper, cited in its docstring (hours,
     a GPU helps). ``device`` is checked here (``cuda`` without a GPU is a one-line error) and kept
     as given in the model, so a model trained with ``auto`` on a GPU loads with ``auto`` on a CPU.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODELS`; another name is a :class:`UserError`.
+    scale : str, optional
+        One of :data:`artgen_lite.scales.SCALES` (``smoke``, ``course``, ``paper``).
+    seed : int, optional
+        The model's seed.
+    device : str, optional
+        ``auto``, ``cpu`` or ``cuda``.
+
+    Returns
+    -------
+    artgen_lite.models.GenerativeModel
+        The model, not yet trained.
+
+    Examples
+    --------
+    >>> model = build_model("rbm", "smoke", seed=0, device="cpu")
+    >>> type(model).__name__
+    'RBM'
+
     Used by ``artgen train``; explained in the chapter "Your own data" (notebooks/13_your_own_data).
     """
     if scale not in SCALES:
@@ -96,7 +119,40 @@ def save_cli_model(model, h, path, info: dict) -> Path:
 
     The file is one ``torch.save`` dict: the model's own file (as written by ``model.save``) as
     bytes, the columns as lists, and ``info`` (source VCF, region, scale, seed...). It loads with
-    ``weights_only=True``. Explained in the chapter "Your own data" (notebooks/13_your_own_data).
+    ``weights_only=True``. The parent folder is created if needed; the file is written under a
+    temporary name and renamed into place.
+
+    Parameters
+    ----------
+    model : artgen_lite.models.GenerativeModel
+        A trained model (written with its ``save``).
+    h : artgen_lite.data.Haplotypes
+        The haplotypes it was trained on: their ``chrom``, ``positions``, ``ref`` and ``alt`` are kept.
+    path : str or os.PathLike
+        The file to write.
+    info : dict
+        Anything else to keep (source VCF, region, scale, seed...).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from artgen_lite.data import Haplotypes
+    >>> X = (np.random.default_rng(0).random((32, 3)) < 0.5).astype(np.uint8)
+    >>> h = Haplotypes(X=X, chrom=np.array(["1", "1", "1"]), positions=np.array([100, 200, 300]),
+    ...                ref=np.array(["A", "C", "G"]), alt=np.array(["G", "T", "A"]))
+    >>> model = build_model("rbm", "smoke", device="cpu").fit(h.X, progress=False)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save_cli_model(model, h, os.path.join(tmp, "rbm.pt"), {"scale": "smoke"})
+    ...     print(path.name, path.is_file())
+    rbm.pt True
+
+    Explained in the chapter "Your own data" (notebooks/13_your_own_data).
     """
     import torch
 
@@ -124,6 +180,37 @@ def save_cli_model(model, h, path, info: dict) -> Path:
 
 def load_cli_model(path):
     """Read a file written by :func:`save_cli_model`: ``(model, columns, info)``.
+
+    A missing file, or one that is not such a file, is a :class:`UserError`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`save_cli_model` (``artgen train``).
+
+    Returns
+    -------
+    model : artgen_lite.models.GenerativeModel
+        The trained model.
+    columns : dict of str to list
+        The SNP columns it was trained on: ``chrom``, ``positions``, ``ref``, ``alt``.
+    info : dict
+        What :func:`save_cli_model` was given as ``info``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from artgen_lite.data import Haplotypes
+    >>> X = (np.random.default_rng(0).random((32, 3)) < 0.5).astype(np.uint8)
+    >>> h = Haplotypes(X=X, chrom=np.array(["1", "1", "1"]), positions=np.array([100, 200, 300]),
+    ...                ref=np.array(["A", "C", "G"]), alt=np.array(["G", "T", "A"]))
+    >>> model = build_model("rbm", "smoke", device="cpu").fit(h.X, progress=False)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save_cli_model(model, h, os.path.join(tmp, "rbm.pt"), {"scale": "smoke"})
+    ...     loaded, columns, info = load_cli_model(path)
+    >>> type(loaded).__name__, columns["positions"], info
+    ('RBM', [100, 200, 300], {'scale': 'smoke'})
 
     Explained in the chapter "Your own data" (notebooks/13_your_own_data).
     """
@@ -496,6 +583,27 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Entry point of the ``artgen`` console script; returns the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``artgen``; None reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 on success, 1 for an error (printed as one line on stderr), 130 when
+        interrupted. A bad command line exits with code 2 (argparse's ``SystemExit``).
+
+    Examples
+    --------
+    ``artgen list`` (the dataset table on stdout, the cache folder on stderr):
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = main(["list"])
+    >>> code, out.getvalue().split()[0]
+    (0, '1000g_805')
 
     Explained in the chapter "Your own data" (notebooks/13_your_own_data).
     """

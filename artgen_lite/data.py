@@ -297,6 +297,15 @@ def with_legend(h: Haplotypes, legend) -> Haplotypes:
     -------
     Haplotypes
         A copy of ``h`` with ``chrom``, ``positions``, ``ref``, ``alt`` set.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> legend = pd.DataFrame({"id": ["1:100_A_G", "1:200_C_T"], "position": [100, 200],
+    ...                        "a0": ["A", "C"], "a1": ["G", "T"], "chrom": ["1", "1"]})
+    >>> h = with_legend(Haplotypes(X=np.zeros((2, 2), np.uint8)), legend)
+    >>> h.positions.tolist(), h.ref.tolist(), h.alt.tolist()
+    ([100, 200], ['A', 'C'], ['G', 'T'])
     """
     legend, name = _table_arg(legend, "legend", read_legend, {"chrom", "position", "a0", "a1"})
     if len(legend) != h.n_snps:
@@ -340,6 +349,14 @@ def attach_panel(h: Haplotypes, panel) -> Haplotypes:
     -------
     Haplotypes
         A copy of ``h`` with ``populations`` and ``superpopulations``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> panel = pd.DataFrame({"sample": ["HG1", "HG2"], "pop": ["GBR", "YRI"], "super_pop": ["EUR", "AFR"]})
+    >>> h = Haplotypes(X=np.zeros((4, 1), np.uint8), sample_ids=np.array(["HG1_A", "HG1_B", "HG2_A", "HG2_B"]))
+    >>> attach_panel(h, panel).superpopulations.tolist()
+    ['EUR', 'EUR', 'AFR', 'AFR']
     """
     panel, name = _table_arg(panel, "panel", read_panel, {"sample", "pop", "super_pop"})
     dup = panel["sample"].duplicated()
@@ -405,7 +422,7 @@ def write_hapt(h: Haplotypes | np.ndarray, path, tag: str = "AG") -> Path:
     Parameters
     ----------
     h : Haplotypes or numpy.ndarray
-        What to write; a bare matrix gets ids ``AG_1``, ``AG_2``, ...
+        What to write; a bare matrix (or haplotypes without ids) gets ids ``{tag}0``, ``{tag}1``, ...
     path : str or os.PathLike
         Output file (``.gz`` and ``.zip`` compress).
     tag : str, optional
@@ -415,6 +432,16 @@ def write_hapt(h: Haplotypes | np.ndarray, path, tag: str = "AG") -> Path:
     -------
     pathlib.Path
         The file written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_hapt(np.array([[0, 1, 1], [1, 0, 0]], np.uint8), os.path.join(tmp, "ags.hapt"))
+    ...     print(path.read_text(), end="")
+    AG AG0 0 1 1
+    AG AG1 1 0 0
 
     Atomic (:func:`artgen_lite.atomic.atomic_write`). A ``.gz`` path is gzip-compressed and a
     ``.zip`` path a zip with one member (the name without ``.zip``), both read back by
@@ -466,6 +493,9 @@ def dataset_path(name: str) -> Path:
     -------
     pathlib.Path
         The dataset's main file in the local cache.
+
+    Unknown names raise ``KeyError`` and failed fetches
+    :class:`artgen_lite.registry.FetchError` (see :func:`artgen_lite.registry.get`).
 
     Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
@@ -623,6 +653,12 @@ def simulate_out_of_africa(n_per_population: int = 200, length: int = 1_000_000,
     -------
     Haplotypes
         ``3 * n_per_population`` rows with population labels, positions and alleles.
+
+    Examples
+    --------
+    >>> h = simulate_out_of_africa(n_per_population=4, length=10_000, seed=1)
+    >>> h.n_haplotypes, sorted(set(h.populations.tolist())), h.simulated
+    (12, ['CEU', 'CHB', 'YRI'], True)
     """
     import msprime
     import stdpopsim

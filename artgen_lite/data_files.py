@@ -133,6 +133,17 @@ def read_legend(path) -> pd.DataFrame:
     pandas.DataFrame
         One row per SNP: ``id``, ``position`` (int64), ``a0``, ``a1``, any extra columns, ``chrom``.
 
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "x.legend")
+    ...     with open(path, "w") as fh:
+    ...         _ = fh.write("id position a0 a1\\n1:100_A_G 100 A G\\n2:50_C_T 50 C T\\n")
+    ...     legend = read_legend(path)
+    >>> legend[["chrom", "position", "a0", "a1"]].values.tolist()
+    [['1', 100, 'A', 'G'], ['2', 50, 'C', 'T']]
+
     Adds ``chrom`` (the part of ``id`` before the first ``:``). ``position`` must be a non-negative
     integer and ``a0``/``a1`` alleles (``A``, ``C``, ``G``, ``T``, ``N`` strings, ``*`` or
     ``<SYMBOLIC>``): ``NA``, an empty or a missing field is refused with :class:`DataError` naming
@@ -183,6 +194,17 @@ def read_panel(path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per sample, the header's columns as strings.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "x.panel")
+    ...     with open(path, "w") as fh:
+    ...         _ = fh.write("sample\\tpop\\tsuper_pop\\tgender\\nHG1\\tGBR\\tEUR\\tfemale\\nHG2\\tYRI\\tAFR\\tmale\\n")
+    ...     panel = read_panel(path)
+    >>> panel[["sample", "super_pop"]].values.tolist()
+    [['HG1', 'EUR'], ['HG2', 'AFR']]
 
     Every row must have the header's number of fields (trailing empty fields are ignored) and a
     non-empty ``sample``, ``pop`` and ``super_pop``; a sample listed twice is refused. Errors are

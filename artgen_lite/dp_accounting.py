@@ -65,7 +65,14 @@ def rdp_sampled_gaussian(sample_rate: float, sigma: float, alpha: int) -> float:
     Returns
     -------
     float
-        The Rényi divergence bound of one step.
+        The Rényi divergence bound of one step (``inf`` when ``sigma`` is not positive).
+
+    Examples
+    --------
+    >>> rdp_sampled_gaussian(1.0, sigma=2.0, alpha=4)  # q = 1: the Gaussian mechanism, alpha / (2 sigma^2)
+    0.5
+    >>> round(rdp_sampled_gaussian(0.01, sigma=1.0, alpha=4), 6)  # subsampling shrinks it
+    0.000363
 
     Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
@@ -99,7 +106,12 @@ def epsilon_from_noise(sigma: float, sample_rate: float, steps: int, delta: floa
     Returns
     -------
     float
-        The smallest epsilon over the Rényi orders tried.
+        The smallest epsilon over the Rényi orders tried (``inf`` when ``sigma`` is 0).
+
+    Examples
+    --------
+    >>> round(epsilon_from_noise(1.0, sample_rate=0.01, steps=1000, delta=1e-5), 3)
+    2.538
 
     Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """

@@ -39,6 +39,14 @@ def simulate_phenotype(genotypes: np.ndarray, n_causal: int = 5, heritability: f
     effects : numpy.ndarray of float64, shape (n_causal,)
         Their effect sizes.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).integers(0, 3, size=(200, 10))
+    >>> y, causal, effects = simulate_phenotype(G, n_causal=2, heritability=0.5, seed=0)
+    >>> y.shape, causal.tolist(), effects.round(3).tolist()
+    ((200,), [6, 7], [0.64, 0.105])
+
     Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
     if not 0 < heritability < 1:
@@ -77,6 +85,17 @@ def association_scan(genotypes: np.ndarray, y: np.ndarray, covariates: np.ndarra
     -------
     pandas.DataFrame
         One row per SNP: ``beta``, ``se``, ``t``, ``p``.
+
+    Examples
+    --------
+    A trait driven by SNP 3 only:
+
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).integers(0, 3, size=(200, 10))
+    >>> y = G[:, 3] + np.random.default_rng(1).normal(size=200)
+    >>> scan = association_scan(G, y)
+    >>> scan.shape, int(scan["p"].idxmin()), bool(scan["p"].min() < 1e-8)
+    ((10, 4), 3, True)
 
     Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """

@@ -78,7 +78,20 @@ def model_color(name: str) -> str:
 
 
 def use_style() -> None:
-    """Set the book's matplotlib style: clean axes, readable fonts, consistent size and resolution."""
+    """Set the book's matplotlib style: clean axes, readable fonts, consistent size and resolution.
+
+    Updates ``matplotlib.rcParams`` in place (for the rest of the session).
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with mpl.rc_context():  # restores the previous settings afterwards
+    ...     use_style()
+    ...     mpl.rcParams["font.size"], mpl.rcParams["axes.spines.top"]
+    (10.0, False)
+
+    Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
+    """
     mpl.rcParams.update(
         {
             "figure.figsize": (6.4, 4.0),
@@ -110,8 +123,14 @@ def banner(text: str | None):
 
     Returns
     -------
-    IPython.display.HTML or None
-        The box, to be the cell's output.
+    str or None
+        The HTML of the box, which is also shown with ``IPython.display.display``; None (and
+        nothing shown) when ``text`` is empty or None.
+
+    Examples
+    --------
+    >>> banner(None) is None  # real data: no box
+    True
 
     Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
@@ -152,6 +171,15 @@ def pca_scatter(ax, scores, labels, colors=None, s=6, alpha=0.6, order=None, leg
     -------
     matplotlib.axes.Axes
         ``ax``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> ax = pca_scatter(Figure().add_subplot(), np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]),
+    ...                  ["AFR", "EUR", "EUR"])
+    >>> type(ax).__name__, [t.get_text() for t in ax.get_legend().get_texts()]
+    ('Axes', ['AFR', 'EUR'])
 
     Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
@@ -194,6 +222,14 @@ def manhattan(ax, chrom, pvalues, threshold=5e-8, highlight=None, s=8):
     -------
     matplotlib.axes.Axes
         ``ax``, with the chromosomes labelled on the x axis.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> ax = manhattan(Figure().add_subplot(), ["1", "1", "2", "2"], np.array([0.5, 1e-9, 0.2, 0.03]))
+    >>> type(ax).__name__, [t.get_text() for t in ax.get_xticklabels()]
+    ('Axes', ['1', '2'])
 
     Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes).
     """
@@ -239,6 +275,13 @@ def allele_frequency_scatter(ax, real_af, gen_af, label="generated", color=None,
     -------
     matplotlib.axes.Axes
         ``ax``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = allele_frequency_scatter(Figure().add_subplot(), [0.1, 0.5, 0.9], [0.12, 0.45, 0.9], label="RBM", r=0.998)
+    >>> type(ax).__name__, ax.texts[0].get_text()
+    ('Axes', 'r = 0.998')
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

@@ -73,6 +73,27 @@ def read_rdata(path: str | os.PathLike) -> dict:
     objects (a GRanges) as nested namespaces. Raises :class:`RDataError` naming the file when it is not
     an R data file, and ImportError (with the install line) when ``rdata`` is missing.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An ``.rda`` / ``.RData`` file.
+
+    Returns
+    -------
+    dict
+        ``{object name: Python object}``, one entry per object the file holds.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, rdata
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "x.rda")
+    ...     rdata.write_rda(path, {"x": np.array([1.5, 2.5])})
+    ...     objects = read_rdata(path)
+    >>> list(objects), objects["x"].tolist()
+    (['x'], [1.5, 2.5])
+
     Explained in chapter 01 (notebooks/01_dna_to_genotypes).
     """
     try:
@@ -206,6 +227,40 @@ def write_lct_vcf(rda: str | os.PathLike, out: str | os.PathLike, chunk: int = 5
     ``LCT.sample``), genotype ``hap.1|hap.2``. Rows are written ``chunk`` SNPs at a time, the
     genotype text of a chunk built as one byte matrix (no loop over haplotypes).
 
+    Parameters
+    ----------
+    rda : str or os.PathLike
+        The R data file with the objects ``LCT.hap``, ``LCT.snps`` and ``LCT.sample``.
+    out : str or os.PathLike
+        The VCF to write (BGZF, whatever the suffix).
+    chunk : int, optional
+        SNPs converted at a time.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+
+    Examples
+    --------
+    A two-sample, two-SNP stand-in for the Ravages file, written with ``rdata``:
+
+    >>> import gzip, os, tempfile
+    >>> import numpy as np, pandas as pd, rdata
+    >>> objects = {"LCT.hap": np.array([[0, 1], [1, 1], [0, 0], [1, 0]]),
+    ...            "LCT.snps": pd.DataFrame({"chr": [2, 2], "id": ["rs1", "rs2"], "pos": [100, 200],
+    ...                                      "A1": ["A", "C"], "A2": ["G", "T"]}),
+    ...            "LCT.sample": pd.DataFrame({"sample": ["S1", "S1", "S2", "S2"]})}
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     rdata.write_rda(os.path.join(tmp, "lct.rda"), objects)
+    ...     out = write_lct_vcf(os.path.join(tmp, "lct.rda"), os.path.join(tmp, "lct.vcf.gz"))
+    ...     lines = gzip.open(out, "rt").read().splitlines()
+    >>> for line in lines[-3:]:  # doctest: +NORMALIZE_WHITESPACE
+    ...     print(line)
+    #CHROM POS ID REF ALT QUAL FILTER INFO FORMAT S1 S2
+    2 100 rs1 A G . PASS . GT 0|1 0|1
+    2 200 rs2 C T . PASS . GT 1|1 0|0
+
     Explained in chapter 01 (notebooks/01_dna_to_genotypes); the region is used in chapters 06 and 10.
     """
     H, samples, cols = _lct_parts(read_rdata(rda), rda)
@@ -261,6 +316,19 @@ def cpg_islands_table(rda: str | os.PathLike, region: tuple[str, int, int] | Non
     island (``length``), so ``chromEnd = start + width - 1`` and ``chromEnd - chromStart == length``.
     With ``region = (chrom, start, end)`` only the islands wholly inside it are kept.
 
+    Parameters
+    ----------
+    rda : str or os.PathLike
+        An R data file holding one GRanges object (Tightrope's ``CGI_hg38.rda``).
+    region : tuple of (str, int, int), optional
+        ``(chrom, start, end)``: keep only the islands with ``chromStart >= start`` and
+        ``chromEnd <= end`` on ``chrom``; None keeps all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per island, the columns of :data:`CPG_COLUMNS` (``chrom`` ... ``obsExp``), index reset.
+
     Explained in chapter 02 (notebooks/02_hidden_markov_models).
     """
     import pandas as pd
@@ -304,6 +372,22 @@ def write_cpg_islands(rda: str | os.PathLike, out: str | os.PathLike,
     A header line starting with ``#`` names the columns; floats are written as Python writes them
     (``73.0``, ``0.85``). ``region`` keeps only the islands inside it (see :func:`cpg_islands_table`).
 
+    Parameters
+    ----------
+    rda : str or os.PathLike
+        An R data file holding one GRanges object (Tightrope's ``CGI_hg38.rda``).
+    out : str or os.PathLike
+        The table to write; a name ending in ``.gz`` is gzipped.
+    region : tuple of (str, int, int), optional
+        ``(chrom, start, end)`` to keep only the islands inside it; None keeps all.
+    member_name : str, optional
+        The file name in the gzip header; None takes ``out``'s name without ``.gz``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+
     Explained in chapter 02 (notebooks/02_hidden_markov_models).
     """
     out = Path(out)
@@ -327,6 +411,34 @@ def write_genes_b38(rdata_file: str | os.PathLike, out: str | os.PathLike,
 
     Coordinates are written as integers (R keeps Start as a double); the gzip header carries
     ``member_name`` whatever the output path, so a copy made under a temporary name has the same bytes.
+
+    Parameters
+    ----------
+    rdata_file : str or os.PathLike
+        The R data file with the data frame ``genes.b38`` (columns Chr, Start, End, Name).
+    out : str or os.PathLike
+        The gzipped TSV to write (gzipped whatever the suffix).
+    member_name : str, optional
+        The file name in the gzip header.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+
+    Examples
+    --------
+    >>> import gzip, os, tempfile
+    >>> import pandas as pd, rdata
+    >>> genes = pd.DataFrame({"Chr": [1, 2], "Start": [100.0, 200.0], "End": [150, 260], "Name": ["A", "B"]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     rdata.write_rda(os.path.join(tmp, "genes.RData"), {"genes.b38": genes})
+    ...     out = write_genes_b38(os.path.join(tmp, "genes.RData"), os.path.join(tmp, "genes.tsv.gz"))
+    ...     text = gzip.open(out, "rt").read()
+    >>> print(text, end="")  # doctest: +NORMALIZE_WHITESPACE
+    Chr Start End Name
+    1 100 150 A
+    2 200 260 B
 
     Explained in chapter 02 (notebooks/02_hidden_markov_models); also used in chapter 09.
     """
@@ -359,6 +471,32 @@ CONVERTERS = {
 
 def convert(key: str, source: str | os.PathLike, out: str | os.PathLike) -> Path:
     """Run the converter ``key`` of :data:`CONVERTERS` on the R data file ``source``, writing ``out``.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`CONVERTERS` (``"lct_vcf"``, ``"cpg_chr2_slice"``, ``"cpg_islands"``,
+        ``"genes_b38"``); an unknown key raises ``KeyError``.
+    source : str or os.PathLike
+        The R data file.
+    out : str or os.PathLike
+        The file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        What the converter returns: ``out`` as a path.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd, rdata
+    >>> genes = pd.DataFrame({"Chr": [1], "Start": [100.0], "End": [150], "Name": ["A"]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     rdata.write_rda(os.path.join(tmp, "genes.RData"), {"genes.b38": genes})
+    ...     out = convert("genes_b38", os.path.join(tmp, "genes.RData"), os.path.join(tmp, "genes.tsv.gz"))
+    >>> out.name
+    'genes.tsv.gz'
 
     Explained in chapter 01 (notebooks/01_dna_to_genotypes).
     """

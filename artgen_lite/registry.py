@@ -310,6 +310,16 @@ def in_clone() -> bool:
 def cache_dir() -> Path:
     """The folder datasets are cached in (see the module docstring for the order of choices).
 
+    Returns
+    -------
+    pathlib.Path
+        The cache folder (not created here: :func:`get` creates it when it fetches).
+
+    Examples
+    --------
+    >>> isinstance(cache_dir(), Path)
+    True
+
     Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
     for var in ("ARTGEN_DATA_CACHE", "ARTGEN_CACHE"):
@@ -323,6 +333,21 @@ def cache_dir() -> Path:
 
 def mirror_dir(mirror: str | os.PathLike | None = None) -> Path | None:
     """The mirror folder: ``mirror`` if given, else ``$ARTGEN_DATA_MIRROR``, else None.
+
+    Parameters
+    ----------
+    mirror : str, os.PathLike or None, optional
+        A folder laid out as the registry's mirror paths; None falls back to ``$ARTGEN_DATA_MIRROR``.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The folder with ``~`` expanded, or None when neither is set (or the value is empty).
+
+    Examples
+    --------
+    >>> mirror_dir("/data/mirror").as_posix()
+    '/data/mirror'
 
     Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
@@ -513,6 +538,20 @@ def get(name: str, mirror: str | os.PathLike | None = None, quiet: bool = True) 
     Raises ``KeyError`` for an unknown name and :class:`FetchError` (naming the dataset and
     every source tried) for anything else that goes wrong.
 
+    Parameters
+    ----------
+    name : str
+        A registry name (see :func:`list_datasets`), e.g. ``"1000g_805"``.
+    mirror : str, os.PathLike or None, optional
+        A mirror folder tried before the URLs (see :func:`mirror_dir`).
+    quiet : bool, optional
+        When False, say on stderr where a newly fetched file came from.
+
+    Returns
+    -------
+    pathlib.Path
+        The verified file in :func:`cache_dir` (a valid cached copy is returned without fetching).
+
     Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
     if name not in REGISTRY:
@@ -563,6 +602,20 @@ def get(name: str, mirror: str | os.PathLike | None = None, quiet: bool = True) 
 def get_with_needs(name: str, mirror: str | os.PathLike | None = None, quiet: bool = True) -> dict[str, Path]:
     """Fetch ``name`` and the datasets it needs to be read (legend, panel): ``{name: path}``.
 
+    Parameters
+    ----------
+    name : str
+        A registry name.
+    mirror : str, os.PathLike or None, optional
+        A mirror folder tried before the URLs (see :func:`get`).
+    quiet : bool, optional
+        When False, say on stderr where each newly fetched file came from.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The local path of ``name`` and of each dataset in its ``needs``, by registry name.
+
     Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
     if name not in REGISTRY:
@@ -575,6 +628,19 @@ def load(name: str, mirror: str | os.PathLike | None = None):
 
     Uses the dataset's :class:`Reader`; raises ``artgen_lite.data.DataError`` for a dataset that
     is a plain file (a FASTA, a BED...) and ``KeyError`` for an unknown name.
+
+    Parameters
+    ----------
+    name : str
+        A registry name of haplotype data (one with a :class:`Reader`).
+    mirror : str, os.PathLike or None, optional
+        A mirror folder tried before the URLs (see :func:`get`).
+
+    Returns
+    -------
+    artgen_lite.data.Haplotypes
+        The haplotypes, with the legend's columns and the panel's labels where the reader names
+        them, and ``source`` set to the dataset's title.
 
     Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
@@ -611,6 +677,18 @@ def load(name: str, mirror: str | os.PathLike | None = None):
 def list_datasets() -> list[tuple[str, str, str]]:
     """``(name, 'cached' or '-', title)`` for every dataset.
 
+    Returns
+    -------
+    list of tuple of (str, str, str)
+        One tuple per registry entry, in registry order: its name, ``'cached'`` when its file is in
+        :func:`cache_dir` (else ``'-'``), and its title.
+
+    Examples
+    --------
+    >>> rows = list_datasets()
+    >>> rows[0][0], rows[0][1] in ("cached", "-")
+    ('1000g_805', True)
+
     Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """
     folder = cache_dir()
@@ -634,6 +712,26 @@ def info_lines() -> list[str]:
 
 def main(argv=None, prog: str = "data/fetch.py") -> int:
     """The ``data/fetch.py`` command line (``list``, ``get NAME...``, ``all``, ``info``).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; None reads ``sys.argv[1:]``.
+    prog : str, optional
+        The program name shown in the usage line.
+
+    Returns
+    -------
+    int
+        The exit code: 0, or 1 when a dataset could not be had (each failure is printed on stderr).
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = main(["list"])
+    >>> code, out.getvalue().split()[0]
+    (0, '1000g_805')
 
     Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
     """

@@ -89,6 +89,11 @@ def output_entropy(P: Any) -> np.ndarray:
     numpy.ndarray of float64, shape (n_snps,)
         Mean binary entropy of each column.
 
+    Examples
+    --------
+    >>> output_entropy([[0.5, 1.0], [0.5, 0.0]])  # a fair coin at SNP 1, certain outputs at SNP 2
+    array([1., 0.])
+
     Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
     P = _probabilities(P)
@@ -115,6 +120,11 @@ def relative_output_entropy(P: Any, allele_frequency: Any) -> np.ndarray:
     -------
     numpy.ndarray of float64, shape (n_snps,)
         Output entropy over allele-frequency entropy.
+
+    Examples
+    --------
+    >>> relative_output_entropy([[0.5, 0.9], [0.5, 0.9]], [0.5, 0.5]).round(3)
+    array([1.   , 0.469])
 
     Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
@@ -209,6 +219,12 @@ def bernoulli_sample(P: Any, seed: int = 0) -> np.ndarray:
     numpy.ndarray of uint8, shape (n, n_snps)
         One draw per entry.
 
+    Examples
+    --------
+    >>> bernoulli_sample([[0.0, 1.0], [1.0, 0.0]], seed=0)
+    array([[0, 1],
+           [1, 0]], dtype=uint8)
+
     Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
     P = _probabilities(P)
@@ -230,6 +246,11 @@ def bootstrap_rows(n: int, seed: int = 0) -> np.ndarray:
     -------
     numpy.ndarray of int, shape (n,)
         Sorted indices, with repeats.
+
+    Examples
+    --------
+    >>> bootstrap_rows(5, seed=0)
+    array([1, 1, 2, 3, 4])
 
     Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
@@ -275,6 +296,19 @@ def fit_many(jobs: Sequence[tuple], n_jobs: int = 2, progress: bool = True, desc
     -------
     list
         The fitted models.
+
+    Examples
+    --------
+    Two small RBMs with different seeds, trained one after the other in this process:
+
+    >>> import numpy as np
+    >>> from artgen_lite.models import RBM
+    >>> X = (np.random.default_rng(0).random((32, 6)) < 0.4).astype(np.uint8)
+    >>> fitted = fit_many([(RBM.preset("smoke", seed=s), X) for s in (0, 1)], n_jobs=1, progress=False)
+    >>> [type(m).__name__ for m in fitted], [m.n_snps for m in fitted]
+    (['RBM', 'RBM'], [6, 6])
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
     from joblib import Parallel, delayed
     from tqdm import tqdm
@@ -326,7 +360,18 @@ def spread_table(cards: pd.DataFrame, by: str, columns: Iterable[str]) -> pd.Dat
     Returns
     -------
     pandas.DataFrame
-        One row per group, three columns per summarised column.
+        One row per group (in order of first appearance), with ``replicates`` (the group's size)
+        and three columns per summarised column.
+
+    Examples
+    --------
+    >>> cards = pd.DataFrame({"source": ["seed", "seed", "bootstrap", "bootstrap"],
+    ...                       "aats": [0.50, 0.54, 0.52, 0.60]})
+    >>> table = spread_table(cards, "source", ["aats"]).round(3)
+    >>> table.index.tolist(), table["aats mean"].tolist(), table["aats range"].tolist()
+    (['seed', 'bootstrap'], [0.52, 0.56], [0.04, 0.08])
+
+    Explained in the chapter "Uncertainty quantification" (notebooks/12_uncertainty).
     """
     columns = list(columns)
     missing = [c for c in [by, *columns] if c not in cards.columns]

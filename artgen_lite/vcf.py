@@ -261,6 +261,21 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
     -------
     artgen_lite.data.Haplotypes
         Rows = haplotypes, with sample ids, chromosome, positions, REF/ALT and header metadata.
+
+    Examples
+    --------
+    A VCF written by :func:`write_vcf` (one diploid sample ``S1``) and read back:
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from artgen_lite.data import Haplotypes
+    >>> h = Haplotypes(X=np.array([[0, 1], [1, 1]], np.uint8), sample_ids=np.array(["S1_A", "S1_B"]),
+    ...                chrom=np.array(["1", "1"]), positions=np.array([100, 200]),
+    ...                ref=np.array(["A", "C"]), alt=np.array(["G", "T"]))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     back = read_vcf(write_vcf(h, os.path.join(tmp, "x.vcf")))
+    >>> back.sample_ids.tolist(), back.X.tolist(), back.positions.tolist()
+    (['S1_A', 'S1_B'], [[0, 1], [1, 1]], [100, 200])
     """
     import pysam
 
@@ -518,6 +533,25 @@ def write_vcf(h, path, sample_prefix: str = "AG", *, ploidy="auto", source: str 
     -------
     pathlib.Path
         The path written.
+
+    Examples
+    --------
+    Rows ``S1_A`` and ``S1_B`` become one phased diploid sample ``S1``:
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from artgen_lite.data import Haplotypes
+    >>> h = Haplotypes(X=np.array([[0, 1], [1, 1]], np.uint8), sample_ids=np.array(["S1_A", "S1_B"]),
+    ...                chrom=np.array(["1", "1"]), positions=np.array([100, 200]),
+    ...                ref=np.array(["A", "C"]), alt=np.array(["G", "T"]))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     text = write_vcf(h, os.path.join(tmp, "x.vcf")).read_text()
+    >>> for line in text.splitlines():  # doctest: +NORMALIZE_WHITESPACE
+    ...     if not line.startswith("##"):
+    ...         print(line)
+    #CHROM POS ID REF ALT QUAL FILTER INFO FORMAT S1
+    1 100 . A G . . . GT 0|1
+    1 200 . C T . . . GT 1|1
     """
     import pysam
 
