@@ -447,6 +447,14 @@ def real_regions(
     draws real regions in the same way from whole chromosomes; from one short slice the regions
     overlap, so they are far from independent.
     Explained in chapter 11_evolutionary_inference.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0, 1, 1, 0, 1], [1, 0, 1, 1, 0], [0, 0, 1, 1, 1], [1, 1, 0, 0, 0]])
+    >>> regions = real_regions(X, [100, 200, 300, 400, 500], 2, n_haplotypes=3, n_snps=2, length=200)
+    >>> regions.shape, regions.dtype
+    ((2, 3, 2, 2), dtype('float32'))
     """
     X = check_haplotypes(X, "X")
     positions = np.asarray(positions, dtype=np.float64)

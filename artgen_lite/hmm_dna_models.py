@@ -56,6 +56,20 @@ def cpg_island_hmm(x, labels, class_names: Sequence[str] = ("+", "-"), pseudocou
     HMM
         ``4 * n_classes`` states, one per base and class.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from artgen_lite.hmm import encode_dna
+    >>> x = encode_dna("ACGCGCGTATATCGCGAT")
+    >>> labels = np.zeros(len(x), dtype=bool)
+    >>> labels[1:8] = labels[12:16] = True  # two annotated islands
+    >>> model = cpg_island_hmm(x, labels)
+    >>> model.states
+    ['A+', 'C+', 'G+', 'T+', 'A-', 'C-', 'G-', 'T-']
+    >>> path, _ = model.viterbi(x)
+    >>> (path < 4).astype(int).tolist()  # decoded islands
+    [0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0]
+
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
     x = np.asarray(x)
@@ -108,6 +122,18 @@ def cpg_m_step(model: HMM, counts: ExpectedCounts) -> HMM:
     -------
     HMM
         The model with re-estimated, still tied, transitions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from artgen_lite.hmm import encode_dna
+    >>> x = encode_dna("ACGCGCGTATATCGCGAT")
+    >>> labels = np.zeros(len(x), dtype=bool)
+    >>> labels[1:8] = labels[12:16] = True
+    >>> model = cpg_island_hmm(x, labels)
+    >>> refit = cpg_m_step(model, model.expected_counts(x))
+    >>> bool(refit.log_likelihood(x) > model.log_likelihood(x))  # an EM step raises the likelihood
+    True
 
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
@@ -162,6 +188,12 @@ def gene_model_hmm(intergenic_length: float = 400, exon_codons: float = 40, intr
     -------
     HMM
         Emits A, C, G, T (symbols 0-3).
+
+    Examples
+    --------
+    >>> model = gene_model_hmm()
+    >>> model.n_states, model.states[:3]
+    (17, ['intergenic', 'start A', 'start T'])
 
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """

@@ -106,6 +106,12 @@ def interval_precision_recall(predicted, truth, start: int, end: int) -> dict:
     dict
         The keys above.
 
+    Examples
+    --------
+    >>> scores = interval_precision_recall([[10, 20]], [[15, 25], [40, 50]], start=0, end=100)
+    >>> scores["precision"], scores["recall"], scores["n_true_hit"]
+    (0.5, 0.25, 1)
+
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
     if end <= start:

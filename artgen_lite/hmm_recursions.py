@@ -92,6 +92,19 @@ def forward_from_log_emissions(log_start, log_trans, log_B, lengths=None):
     loglik : float or numpy.ndarray of float64, shape (B,)
         Log-likelihood of each sequence.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> log_start, log_trans = np.log([0.5, 0.5]), np.log([[0.8, 0.2], [0.2, 0.8]])
+    >>> log_B = np.log([[0.9, 0.1], [0.2, 0.8], [0.9, 0.1]])
+    >>> log_alpha, loglik = forward_from_log_emissions(log_start, log_trans, log_B)
+    >>> np.exp(log_alpha).round(3)
+    array([[0.45 , 0.05 ],
+           [0.074, 0.104],
+           [0.072, 0.01 ]])
+    >>> round(loglik, 3)
+    -2.503
+
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
     log_B = np.asarray(log_B, dtype=float)
@@ -129,6 +142,16 @@ def backward_from_log_emissions(log_trans, log_B, lengths=None):
     -------
     numpy.ndarray of float64
         ``log_beta``, the shape of ``log_B`` (0 at each sequence's last step).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> log_start, log_trans = np.log([0.5, 0.5]), np.log([[0.8, 0.2], [0.2, 0.8]])
+    >>> log_B = np.log([[0.9, 0.1], [0.2, 0.8], [0.9, 0.1]])
+    >>> np.exp(backward_from_log_emissions(log_trans, log_B)).round(3)
+    array([[0.16 , 0.196],
+           [0.74 , 0.26 ],
+           [1.   , 1.   ]])
 
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """
@@ -205,6 +228,15 @@ def viterbi_from_log_emissions(log_start, log_trans, log_B, lengths=None):
         The best state at each step.
     log_prob : float or numpy.ndarray of float64
         Its log joint probability with the observations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> log_start, log_trans = np.log([0.5, 0.5]), np.log([[0.6, 0.4], [0.4, 0.6]])
+    >>> log_B = np.log([[0.9, 0.1], [0.1, 0.9], [0.9, 0.1]])
+    >>> path, log_prob = viterbi_from_log_emissions(log_start, log_trans, log_B)
+    >>> path, round(log_prob, 3)
+    (array([0, 1, 0]), -2.842)
 
     Explained in the chapter "Hidden Markov models" (notebooks/02_hidden_markov_models).
     """

@@ -210,6 +210,15 @@ def li_stephens_log_emissions(reference, target, theta: float | None = None) -> 
     numpy.ndarray of float64
         Log emission probabilities, time first.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> panel = np.array([[0, 0, 0], [1, 1, 1]])
+    >>> li_stephens_log_emissions(panel, np.array([0, -1, 1]), theta=0.1).round(3)
+    array([[-0.105, -2.303],
+           [ 0.   ,  0.   ],
+           [-2.303, -0.105]])
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
     ref = _reference(reference)
@@ -280,6 +289,18 @@ def li_stephens_forward_backward(reference, target, rho, theta: float | None = N
         Forward and backward log messages.
     loglik : float or numpy.ndarray of float64, shape (B,)
         ``log P(target)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> panel = np.array([[0, 0, 0], [1, 1, 1]])
+    >>> log_alpha, log_beta, loglik = li_stephens_forward_backward(panel, np.array([1, -1, 1]), rho=0.1, theta=0.01)
+    >>> log_alpha.shape, round(loglik, 3)
+    ((3, 2), -0.811)
+    >>> np.exp(log_alpha + log_beta - loglik).round(3)  # posterior: haplotype 1 is copied
+    array([[0.001, 0.999],
+           [0.004, 0.996],
+           [0.001, 0.999]])
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -370,6 +391,17 @@ def li_stephens_posterior(reference, target, rho, theta: float | None = None, me
         Posterior of the copied haplotype at each site; rows sum to 1.
     loglik : float
         ``log P(target)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> panel = np.array([[0, 0, 0], [1, 1, 1]])
+    >>> gamma, loglik = li_stephens_posterior(panel, np.array([1, -1, 1]), rho=0.1, theta=0.01)
+    >>> gamma[1].round(3), round(loglik, 3)
+    (array([0.004, 0.996]), -0.811)
+    >>> generic, _ = li_stephens_posterior(panel, np.array([1, -1, 1]), rho=0.1, theta=0.01, method="generic")
+    >>> bool(np.allclose(gamma, generic))
+    True
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """

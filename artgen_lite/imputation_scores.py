@@ -39,6 +39,13 @@ def most_frequent_allele_baseline(reference, n_targets: int) -> np.ndarray:
     numpy.ndarray of float64, shape (n_targets, T)
         The same 0/1 guess in every row.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> most_frequent_allele_baseline(np.array([[0, 1, 1], [0, 0, 1], [1, 0, 1]]), 2)
+    array([[0., 0., 1.],
+           [0., 0., 1.]])
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
     ref = _reference(reference)
@@ -59,6 +66,13 @@ def panel_frequency_baseline(reference, n_targets: int) -> np.ndarray:
     -------
     numpy.ndarray of float64, shape (n_targets, T)
         The panel's allele-1 frequencies, repeated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> panel_frequency_baseline(np.array([[0, 1, 1], [0, 0, 1], [1, 0, 1]]), 2).round(3)
+    array([[0.333, 0.333, 1.   ],
+           [0.333, 0.333, 1.   ]])
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
@@ -111,6 +125,14 @@ def per_site_r2(truth, dosage) -> np.ndarray:
     numpy.ndarray of float64, shape (T,)
         r^2 of each site (NaN where the truth is constant).
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> truth = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    >>> dosage = np.array([[0.1, 0.5, 0.9], [0.8, 0.5, 0.7], [0.7, 0.5, 1.0]])
+    >>> per_site_r2(truth, dosage).round(3)  # constant dosage: 0; constant truth: NaN
+    array([0.983, 0.   ,   nan])
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
     x = np.atleast_2d(np.asarray(truth, dtype=float))
@@ -162,6 +184,17 @@ def imputation_r2_by_maf(truth, dosage, maf, sites=None, bins=DEFAULT_MAF_BINS) 
     -------
     pandas.DataFrame
         One row per bin and ``all``: ``bin``, ``lo``, ``hi``, ``n_sites``, ``n_scored``, ``r2``, ``concordance``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> truth = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    >>> dosage = np.array([[0.1, 0.5, 0.9], [0.8, 0.5, 0.7], [0.7, 0.5, 1.0]])
+    >>> table = imputation_r2_by_maf(truth, dosage, maf=[0.1, 0.3, 0.0], bins=(0, 0.2, 0.5))
+    >>> table["bin"].tolist()
+    ['(0, 0.2]', '(0.2, 0.5]', 'all']
+    >>> table["r2"].round(3).tolist(), table["concordance"].round(3).tolist()
+    ([0.983, 0.0, 0.491], [1.0, 0.667, 0.833])
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """

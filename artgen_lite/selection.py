@@ -102,6 +102,19 @@ def pbs_scan(h, pops=("CEU", "CHB", "YRI"), window: int = 20, step: int = 5, nor
     pandas.DataFrame
         One row per window, the columns above.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from artgen_lite.data import Haplotypes
+    >>> X = np.array([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 1, 1], [1, 1, 1, 1, 1, 1],
+    ...               [0, 1, 0, 1, 0, 0], [1, 0, 0, 0, 1, 0], [0, 0, 1, 0, 0, 1], [0, 1, 0, 1, 0, 1],
+    ...               [0, 0, 1, 0, 1, 0], [1, 0, 0, 1, 0, 1], [0, 1, 0, 0, 1, 0], [1, 0, 1, 1, 0, 0]])
+    >>> h = Haplotypes(X, populations=["CEU"] * 4 + ["CHB"] * 4 + ["YRI"] * 4,
+    ...                positions=[100, 200, 300, 400, 500, 600])
+    >>> scan = pbs_scan(h, window=3, step=1)  # CEU nearly fixed for allele 1
+    >>> scan["start"].tolist(), scan["pbs"].round(3).tolist()
+    ([100, 200, 300, 400], [0.761, 0.405, 0.398, 0.405])
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
     import allel
@@ -146,6 +159,19 @@ def xpehh_scan(h, pop_a: str = "CEU", pop_b: str = "YRI", include_edges: bool = 
     pandas.DataFrame
         One row per SNP, the columns above.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from artgen_lite.data import Haplotypes
+    >>> X = np.array([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 1, 1], [1, 1, 1, 1, 1, 1],
+    ...               [0, 1, 0, 1, 0, 0], [1, 0, 0, 0, 1, 0], [0, 0, 1, 0, 0, 1], [0, 1, 0, 1, 0, 1],
+    ...               [0, 0, 1, 0, 1, 0], [1, 0, 0, 1, 0, 1], [0, 1, 0, 0, 1, 0], [1, 0, 1, 1, 0, 0]])
+    >>> h = Haplotypes(X, populations=["CEU"] * 4 + ["CHB"] * 4 + ["YRI"] * 4,
+    ...                positions=[100, 200, 300, 400, 500, 600])
+    >>> scan = xpehh_scan(h)  # positive: longer shared haplotypes in CEU than in YRI
+    >>> scan["xpehh"].round(2).tolist()
+    [2.42, 1.61, 2.01, 1.2, 1.47, 1.72]
+
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """
     import allel
@@ -180,6 +206,14 @@ def signal_at(scan: pd.DataFrame, position: int, column: str) -> dict:
     -------
     dict
         Keys ``value``, ``rank``, ``n``, ``top_fraction``, ``quantile``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scan = pd.DataFrame({"start": [0, 100, 200], "stop": [150, 250, 350], "pbs": [0.1, 0.5, 0.3]})
+    >>> result = signal_at(scan, 120, "pbs")  # windows 0 and 1 hold 120; the larger value counts
+    >>> result["value"], result["rank"], result["n"]
+    (0.5, 1, 3)
 
     Explained in the chapter "Applications: imputation and selection scans" (notebooks/10_applications).
     """

@@ -92,6 +92,14 @@ def markov_chain(train, n: int, window: int = 5, seed=0) -> np.ndarray:
     numpy.ndarray of uint8, shape (n, n_snps)
         Markov-chain haplotypes (0/1).
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> train = np.array([[0, 1, 0], [0, 1, 0]])
+    >>> markov_chain(train, 2)  # a single training haplotype can only be repeated
+    array([[0, 1, 0],
+           [0, 1, 0]], dtype=uint8)
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     T = as_haplotypes(train, "train")
@@ -149,6 +157,12 @@ def copy_of_training(train, n: int | None = None, seed=0, replace: bool | None =
     -------
     numpy.ndarray of uint8, shape (n, n_snps)
         Rows of ``train``, in random order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> copy_of_training(np.array([[0, 1], [1, 0]]), 3).shape  # 3 > 2 rows: drawn with replacement
+    (3, 2)
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

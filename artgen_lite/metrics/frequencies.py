@@ -134,6 +134,14 @@ def af_lowfreq_zoom(real, synthetic, max_af: float = 0.2) -> pd.DataFrame:
     pandas.DataFrame
         The selected rows of :func:`af_table`, with ``attrs['pearson_r']``.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1], [0, 1, 1], [1, 1, 1], [0, 0, 0]])
+    >>> zoom = af_lowfreq_zoom(real, np.array([[0, 0, 1], [1, 1, 1]]), max_af=0.5)
+    >>> zoom["snp"].tolist(), zoom["diff"].tolist()  # the site at AF 0.75 is left out
+    ([0, 1], [0.25, 0.0])
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     t = af_table(real, synthetic)
@@ -160,6 +168,14 @@ def af_quantiles(real, synthetic, step: float = 0.05) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``quantile`` (the level), ``af_real`` and ``af_synthetic``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1], [0, 1, 1], [1, 1, 1], [0, 0, 0]])
+    >>> q = af_quantiles(real, np.array([[0, 0, 1], [1, 1, 1]]), step=0.5)
+    >>> q["af_real"].tolist(), q["af_synthetic"].tolist()
+    ([0.25, 0.5], [0.5, 0.5])
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

@@ -165,6 +165,17 @@ def ld_correlation(real, synthetic, *, include_diagonal: bool = False) -> float:
     float
         Pearson r of the two r^2 vectors.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
+    >>> synthetic = real.copy()
+    >>> synthetic[4, 1] = 0
+    >>> round(ld_correlation(real, synthetic), 3)
+    0.852
+    >>> round(ld_correlation(real, real[::-1]), 3)  # reordering haplotypes keeps every r^2
+    1.0
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     # a correlation needs at least 2 pairs: 3 sites without the diagonal, 2 with it
@@ -206,6 +217,16 @@ def ld_binned_by_real(real, synthetic, bins: int = 50, *, include_diagonal: bool
     -------
     pandas.DataFrame
         One row per bin, the columns above.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
+    >>> synthetic = real.copy()
+    >>> synthetic[4, 1] = 0
+    >>> table = ld_binned_by_real(real, synthetic, bins=2)
+    >>> table["n_pairs"].tolist(), table["mean_synthetic"].round(3).tolist()
+    ([5, 1], [0.417, 1.0])
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -283,6 +304,14 @@ def ld_decay(X, positions, *, bins="log10", n_bins: int = 50, region_len: float 
     pandas.DataFrame
         Columns ``bin_left``, ``bin_right``, ``mean_r2``, ``sem``, ``n_pairs``; one row per bin.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
+    >>> decay = ld_decay(X, [100, 200, 400, 800], bins=[1, 250, 1000])
+    >>> decay["n_pairs"].tolist(), decay["mean_r2"].round(3).tolist()
+    ([2, 4], [0.444, 0.271])
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     X = as_haplotypes(X, "X", min_rows=2, min_snps=2)  # a distance needs two SNPs
@@ -348,6 +377,16 @@ def ld_decay_matched(real, synthetic, positions, *, bins="log10", n_bins: int = 
     -------
     real_table, synthetic_table : pandas.DataFrame
         Two :func:`ld_decay` tables on the same pairs and bins.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
+    >>> synthetic = real.copy()
+    >>> synthetic[4, 1] = 0
+    >>> real_t, syn_t = ld_decay_matched(real, synthetic, [100, 200, 400, 800], bins=[1, 250, 1000])
+    >>> real_t["mean_r2"].round(3).tolist(), syn_t["mean_r2"].round(3).tolist()
+    ([0.444, 0.271], [1.0, 0.271])
 
     Explained in the chapter 'Judging artificial genomes of long regions' (notebooks/06_long_regions_judging).
     """
@@ -431,6 +470,18 @@ def ld_heatmap_data(real, synthetic, *, diff: bool = False) -> np.ndarray:
     -------
     numpy.ndarray of float64, shape (n_snps, n_snps)
         Lower triangle real, upper generated (or their difference).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
+    >>> synthetic = real.copy()
+    >>> synthetic[4, 1] = 0
+    >>> ld_heatmap_data(real, synthetic).round(2)  # real below the diagonal, synthetic above
+    array([[ nan, 1.  , 1.  , 0.03],
+           [0.44,  nan, 1.  , 0.03],
+           [1.  , 0.44,  nan, 0.03],
+           [0.03, 0.03, 0.03,  nan]])
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

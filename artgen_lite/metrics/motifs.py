@@ -88,6 +88,15 @@ def kmer_correlation(real, synthetic, k: int = 8) -> float:
     float
         Correlation of the two spectra.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
+    >>> synthetic = real.copy()
+    >>> synthetic[4, 1] = 0
+    >>> round(kmer_correlation(real, synthetic, k=2), 3)
+    0.522
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     real = as_haplotypes(real, "real")
@@ -168,6 +177,18 @@ def three_point_correlations(real, synthetic, gaps=DEFAULT_GAPS, n_triplets: int
     pandas.DataFrame
         The columns above.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
+    >>> synthetic = real.copy()
+    >>> synthetic[4, 1] = 0
+    >>> table = three_point_correlations(real, synthetic, gaps=(0, 1))  # gap 1 needs 5 SNPs: skipped
+    >>> table.shape, table["gap"].unique().tolist()
+    ((16, 9), ['0'])
+    >>> table["c_real"].round(3).tolist()[:4]
+    [0.032, -0.032, -0.032, 0.032]
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     real = as_haplotypes(real, "real", min_snps=3)  # a triplet spans 3 SNPs
@@ -202,6 +223,16 @@ def three_point_summary(table: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per gap and ``"all"``: ``gap``, ``pearson_r`` and ``n_triplets``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
+    >>> synthetic = real.copy()
+    >>> synthetic[4, 1] = 0
+    >>> summary = three_point_summary(three_point_correlations(real, synthetic, gaps=(0,)))
+    >>> summary["gap"].tolist(), summary["pearson_r"].round(3).tolist(), summary["n_triplets"].tolist()
+    (['0', 'all'], [0.814, 0.814], [2, 2])
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

@@ -106,6 +106,17 @@ def coupled_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
     pandas.DataFrame
         One row per haplotype, real rows first.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 1, 1, 0, 0], [1, 0, 0, 1, 1]])
+    >>> synthetic = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 0, 1, 0, 0], [1, 1, 0, 1, 1]])
+    >>> df = coupled_pca(real, synthetic, n_components=2)
+    >>> df.shape, list(df.columns)
+    ((8, 3), ['source', 'PC1', 'PC2'])
+    >>> [round(r, 3) for r in df.attrs["explained_variance_ratio"]]
+    [0.667, 0.265]
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     real, synthetic = _pair(real, synthetic, n_components, coupled=True)
@@ -133,6 +144,14 @@ def pca_w1(real, synthetic, components=(1, 2), n_components: int = 6) -> dict[st
     -------
     dict of str to float
         ``{'pc1': w1, 'pc2': w2}`` for the default components.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 1, 1, 0, 0], [1, 0, 0, 1, 1]])
+    >>> synthetic = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 0, 1, 0, 0], [1, 1, 0, 1, 1]])
+    >>> {pc: round(w, 3) for pc, w in pca_w1(real, synthetic, n_components=2).items()}
+    {'pc1': 0.181, 'pc2': 0.262}
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -162,6 +181,17 @@ def project_on_real_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
     -------
     pandas.DataFrame
         As :func:`coupled_pca`, with PCs fitted on ``real`` alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 1, 1, 0, 0], [1, 0, 0, 1, 1]])
+    >>> synthetic = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 0, 1, 0, 0], [1, 1, 0, 1, 1]])
+    >>> df = project_on_real_pca(real, synthetic, n_components=2)
+    >>> df["source"].value_counts().to_dict()
+    {'real': 4, 'synthetic': 4}
+    >>> df.loc[df["source"] == "synthetic", "PC1"].abs().round(3).tolist()
+    [0.866, 0.866, 0.866, 0.866]
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

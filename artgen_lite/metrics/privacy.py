@@ -150,6 +150,15 @@ def yelmen_subsample(X, nsub: int = 5000, seed: int = 3) -> np.ndarray:
     -------
     numpy.ndarray of uint8, shape (min(n_rows, nsub), n_snps)
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.eye(8, dtype=np.uint8)
+    >>> yelmen_subsample(X, nsub=3).shape
+    (3, 8)
+    >>> yelmen_subsample(X[:2], nsub=3).shape  # small sets are returned whole
+    (2, 8)
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     X = as_haplotypes(X, "X")
@@ -217,6 +226,14 @@ def nn_distance_table(real, synthetic, *, block: int = DEFAULT_BLOCK) -> dict[st
     -------
     dict of str to numpy.ndarray of int64
         Keys ``dTT``, ``dSS``, ``dTS``, ``dST``, each of length ``n``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real = np.array([[0, 0, 0], [0, 0, 1], [1, 1, 1]])
+    >>> d = nn_distance_table(real, np.array([[0, 1, 0], [1, 1, 0], [1, 1, 1]]))
+    >>> {key: v.tolist() for key, v in d.items()}
+    {'dTT': [1, 1, 2], 'dSS': [1, 1, 1], 'dTS': [1, 2, 0], 'dST': [1, 1, 0]}
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
@@ -296,6 +313,14 @@ def privacy_loss(train, test, synthetic, *, n: int | None = None, seed=0, block:
     float
         ``AATS_test - AATS_train``; near 0 for a model that does not memorise.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> train, test = rng.integers(0, 2, (2, 20, 30))
+    >>> round(privacy_loss(train, test, train.copy()), 3)  # a copy of the training set
+    0.35
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     *_, parts, _ = _checked_privacy_parts(train, test, synthetic, n, seed, block)
@@ -374,6 +399,12 @@ def exact_copy_rate(train, synthetic) -> float:
     -------
     float
         ``exact_copies(train, synthetic) / len(synthetic)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> exact_copy_rate(np.array([[0, 1], [1, 1]]), np.array([[1, 1], [0, 0], [1, 1], [1, 0]]))
+    0.5
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """

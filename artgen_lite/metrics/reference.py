@@ -27,6 +27,12 @@ def nn_self_cdist(A) -> np.ndarray:
     numpy.ndarray of float64, shape (n,)
         Each row's distance to its nearest other row.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> nn_self_cdist(np.array([[0, 0, 0], [0, 0, 1], [1, 1, 1]]))
+    array([1., 1., 2.])
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags), as the oracle
     of :func:`artgen_lite.metrics.distances.nn_distances`.
     """
@@ -47,6 +53,14 @@ def aats_cdist(T, S) -> tuple[float, float, float]:
     -------
     tuple of float
         ``(aats, aa_truth, aa_syn)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> T = np.array([[0, 0, 0], [0, 0, 1], [1, 1, 1]])
+    >>> S = np.array([[0, 1, 0], [1, 1, 0], [1, 1, 1]])
+    >>> [round(v, 3) for v in aats_cdist(T, S)]
+    [0.167, 0.333, 0.0]
 
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags), as the oracle
     of :func:`artgen_lite.metrics.privacy.aats`.

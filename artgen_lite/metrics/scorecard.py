@@ -96,6 +96,15 @@ def scorecard(train, test, synthetic, name: str | None = None, seed=0, *, n_eval
     pandas.DataFrame
         One row, the columns :data:`SCORECARD_COLUMNS` listed above.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> train, test = rng.integers(0, 2, (2, 20, 30))
+    >>> card = scorecard(train, test, train[::-1], name="copy")  # a memorising "model"
+    >>> card.loc["copy", ["aats", "privacy_loss", "exact_copies_rate"]].round(3).tolist()
+    [0.0, 0.35, 1.0]
+
     Explained in the chapter 'Judging artificial genomes' (notebooks/03_judging_ags).
     """
     train, test, synthetic, parts, n_common = _checked_privacy_parts(train, test, synthetic, n_eval, seed, block)

@@ -135,6 +135,13 @@ def shared_run_summary(train, X, *, block: int = 512) -> dict[str, float]:
     dict of str to float
         Keys ``median``, ``p95``, ``median_frac``, ``p95_frac``.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> train = np.array([[0, 0, 1, 1, 0, 1], [1, 1, 0, 0, 1, 0]])
+    >>> shared_run_summary(train, np.array([[0, 0, 1, 0, 1, 0], [1, 1, 0, 0, 1, 0]]))
+    {'median': 4.5, 'p95': 5.85, 'median_frac': 0.75, 'p95_frac': 0.975}
+
     Explained in the chapter 'Beyond the lecture' (notebooks/14_beyond_the_lecture).
     """
     runs = longest_shared_run(train, X, block=block)
