@@ -2,7 +2,7 @@
 
 Explained in the chapter "From DNA to genotype matrices" (notebooks/01_dna_to_genotypes) and used
 by the command line of the chapter "Your own data" (notebooks/13_your_own_data): ``artgen list``,
-``artgen fetch NAME [--mirror DIR]``.
+``artgen fetch NAME [--mirror DIR]``; before the install, ``data/fetch.py`` is its command line.
 
 Where files come from, in order: a mirror folder (``mirror=`` / ``--mirror DIR`` or the
 ``ARTGEN_DATA_MIRROR`` environment variable, laid out as the registry's mirror paths), then the
@@ -34,7 +34,6 @@ file by path before the course environment exists. Reading a dataset (:func:`loa
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import importlib
@@ -51,7 +50,7 @@ from pathlib import Path
 
 __all__ = [
     "FetchError", "Source", "Reader", "Dataset", "REGISTRY",
-    "cache_dir", "mirror_dir", "get", "get_with_needs", "load", "list_datasets", "main",
+    "cache_dir", "mirror_dir", "get", "get_with_needs", "load", "list_datasets",
 ]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -693,74 +692,3 @@ def list_datasets() -> list[tuple[str, str, str]]:
     """
     folder = cache_dir()
     return [(d.name, "cached" if (folder / d.filename).is_file() else "-", d.title) for d in REGISTRY.values()]
-
-
-def info_lines() -> list[str]:
-    """Licence, citation, sources and note of every dataset, as printable lines.
-
-    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
-    """
-    out = []
-    for d in REGISTRY.values():
-        out += [f"{d.name}: {d.title}", f"  licence: {d.licence}", f"  cite: {d.citation}"]
-        out += [f"  url: {s.where}" for s in d.urls]
-        out.append(f"  mirror path: {d.mirror.where}")
-        if d.note:
-            out.append(f"  note: {d.note}")
-    return out
-
-
-def main(argv=None, prog: str = "data/fetch.py") -> int:
-    """The ``data/fetch.py`` command line (``list``, ``get NAME...``, ``all``, ``info``).
-
-    Parameters
-    ----------
-    argv : list of str, optional
-        The arguments; None reads ``sys.argv[1:]``.
-    prog : str, optional
-        The program name shown in the usage line.
-
-    Returns
-    -------
-    int
-        The exit code: 0, or 1 when a dataset could not be had (each failure is printed on stderr).
-
-    Examples
-    --------
-    >>> import contextlib, io
-    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
-    ...     code = main(["list"])
-    >>> code, out.getvalue().split()[0]
-    (0, '1000g_805')
-
-    Explained in chapters 01 and 13 (notebooks/01_dna_to_genotypes, notebooks/13_your_own_data).
-    """
-    p = argparse.ArgumentParser(prog=prog, description="Get the datasets of the artgen-lite book.")
-    p.add_argument("--mirror", help="a local folder laid out as the registry's mirror paths, tried before the network")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("list", help="list the datasets")
-    g = sub.add_parser("get", help="get one or more datasets")
-    g.add_argument("names", nargs="+")
-    sub.add_parser("all", help="get every dataset")
-    sub.add_parser("info", help="licence, citation and origin of each dataset")
-    args = p.parse_args(argv)
-    if args.cmd == "list":
-        for name, here, title in list_datasets():
-            print(f"{name:20s} {here:7s} {title}")
-        return 0
-    if args.cmd == "info":
-        print("\n".join(info_lines()))
-        return 0
-    names = list(REGISTRY) if args.cmd == "all" else args.names
-    failed = 0
-    for name in names:
-        try:
-            get(name, mirror=args.mirror, quiet=False)
-        except (KeyError, FetchError) as exc:
-            print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
-            failed += 1
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(prog="python -m artgen_lite.registry"))

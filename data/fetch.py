@@ -48,5 +48,50 @@ FetchError = _r.FetchError
 get = _r.get
 list_datasets = _r.list_datasets
 
+
+def info_lines() -> list[str]:
+    """Licence, citation, sources and note of every dataset, as printable lines."""
+    out = []
+    for d in REGISTRY.values():
+        out += [f"{d.name}: {d.title}", f"  licence: {d.licence}", f"  cite: {d.citation}"]
+        out += [f"  url: {s.where}" for s in d.urls]
+        out.append(f"  mirror path: {d.mirror.where}")
+        if d.note:
+            out.append(f"  note: {d.note}")
+    return out
+
+
+def main(argv=None, prog: str = "python data/fetch.py") -> int:
+    """The command line (``list``, ``get NAME...``, ``all``, ``info``); returns the exit code: 0, or
+    1 when a dataset could not be had (each failure is printed on stderr)."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog=prog, description="Get the datasets of the artgen-lite book.")
+    p.add_argument("--mirror", help="a local folder laid out as the registry's mirror paths, tried before the network")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="list the datasets")
+    g = sub.add_parser("get", help="get one or more datasets")
+    g.add_argument("names", nargs="+")
+    sub.add_parser("all", help="get every dataset")
+    sub.add_parser("info", help="licence, citation and origin of each dataset")
+    args = p.parse_args(argv)
+    if args.cmd == "list":
+        for name, here, title in list_datasets():
+            print(f"{name:20s} {here:7s} {title}")
+        return 0
+    if args.cmd == "info":
+        print("\n".join(info_lines()))
+        return 0
+    names = list(REGISTRY) if args.cmd == "all" else args.names
+    failed = 0
+    for name in names:
+        try:
+            get(name, mirror=args.mirror, quiet=False)
+        except (KeyError, FetchError) as exc:
+            print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
 if __name__ == "__main__":
-    sys.exit(_r.main(prog="python data/fetch.py"))
+    sys.exit(main())

@@ -326,6 +326,13 @@ def test_fetch_script_runs_on_the_standard_library_alone(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[:2] == ["1000g_805", "-"]
     assert len(out.stdout.splitlines()) == len(fetch.REGISTRY)
+    info = subprocess.run([sys.executable, "-I", "-S", str(script), "info"], capture_output=True, text=True,
+                          env={"ARTGEN_DATA_CACHE": str(tmp_path)}, timeout=60)
+    assert info.returncode == 0, info.stderr
+    assert info.stdout.count("  licence: ") == info.stdout.count("  cite: ") == len(fetch.REGISTRY)
+    bad = subprocess.run([sys.executable, "-I", "-S", str(script), "get", "nothing"], capture_output=True, text=True,
+                         env={"ARTGEN_DATA_CACHE": str(tmp_path)}, timeout=60)
+    assert bad.returncode == 1 and "unknown dataset 'nothing'" in bad.stderr
 
 
 def test_every_haplotype_dataset_has_a_reader_and_its_needs(mirror):
