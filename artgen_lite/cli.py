@@ -141,7 +141,6 @@ def save_cli_model(model, h, path, info: dict) -> Path:
     Examples
     --------
     >>> import os, tempfile
-    >>> import numpy as np
     >>> from artgen_lite.data import Haplotypes
     >>> X = (np.random.default_rng(0).random((32, 3)) < 0.5).astype(np.uint8)
     >>> h = Haplotypes(X=X, chrom=np.array(["1", "1", "1"]), positions=np.array([100, 200, 300]),
@@ -200,7 +199,6 @@ def load_cli_model(path):
     Examples
     --------
     >>> import os, tempfile
-    >>> import numpy as np
     >>> from artgen_lite.data import Haplotypes
     >>> X = (np.random.default_rng(0).random((32, 3)) < 0.5).astype(np.uint8)
     >>> h = Haplotypes(X=X, chrom=np.array(["1", "1", "1"]), positions=np.array([100, 200, 300]),

@@ -115,7 +115,6 @@ class Haplotypes:
 
         Examples
         --------
-        >>> import numpy as np
         >>> Haplotypes(X=np.eye(3, dtype=np.uint8)).rows([0, 2]).X
         array([[1, 0, 0],
                [0, 0, 1]], dtype=uint8)
@@ -137,7 +136,6 @@ class Haplotypes:
 
         Examples
         --------
-        >>> import numpy as np
         >>> h = Haplotypes(X=np.zeros((2, 3), np.uint8), positions=np.array([10, 20, 30]))
         >>> ag = h.like(np.ones((4, 3), np.uint8))
         >>> ag.n_haplotypes, ag.positions.tolist(), ag.sample_ids[:2].tolist()
@@ -436,7 +434,6 @@ def write_hapt(h: Haplotypes | np.ndarray, path, tag: str = "AG") -> Path:
     Examples
     --------
     >>> import os, tempfile
-    >>> import numpy as np
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = write_hapt(np.array([[0, 1, 1], [1, 0, 0]], np.uint8), os.path.join(tmp, "ags.hapt"))
     ...     print(path.read_text(), end="")
@@ -601,7 +598,6 @@ def train_test_split(h: Haplotypes, test_fraction: float = 0.2, seed: int = 0):
 
     Examples
     --------
-    >>> import numpy as np
     >>> h = Haplotypes(X=np.zeros((10, 4), np.uint8), populations=np.array(["A"] * 5 + ["B"] * 5))
     >>> train, test = train_test_split(h, test_fraction=0.2, seed=0)
     >>> train.n_haplotypes, sorted(test.populations.tolist())

@@ -167,7 +167,6 @@ def encode_region(
 
     Examples
     --------
-    >>> import numpy as np
     >>> X = np.array([[1, 0, 0], [0, 0, 1], [0, 0, 1]])
     >>> enc = encode_region(X, positions=np.array([100, 150, 300]), n_snps=2, length=400)
     >>> enc[:, :, 0].tolist()  # the fixed middle site is dropped; minor allele = +1
@@ -450,7 +449,6 @@ def real_regions(
 
     Examples
     --------
-    >>> import numpy as np
     >>> X = np.array([[0, 1, 1, 0, 1], [1, 0, 1, 1, 0], [0, 0, 1, 1, 1], [1, 1, 0, 0, 0]])
     >>> regions = real_regions(X, [100, 200, 300, 400, 500], 2, n_haplotypes=3, n_snps=2, length=200)
     >>> regions.shape, regions.dtype

@@ -41,7 +41,6 @@ def simulate_phenotype(genotypes: np.ndarray, n_causal: int = 5, heritability: f
 
     Examples
     --------
-    >>> import numpy as np
     >>> G = np.random.default_rng(0).integers(0, 3, size=(200, 10))
     >>> y, causal, effects = simulate_phenotype(G, n_causal=2, heritability=0.5, seed=0)
     >>> y.shape, causal.tolist(), effects.round(3).tolist()
@@ -90,7 +89,6 @@ def association_scan(genotypes: np.ndarray, y: np.ndarray, covariates: np.ndarra
     --------
     A trait driven by SNP 3 only:
 
-    >>> import numpy as np
     >>> G = np.random.default_rng(0).integers(0, 3, size=(200, 10))
     >>> y = G[:, 3] + np.random.default_rng(1).normal(size=200)
     >>> scan = association_scan(G, y)

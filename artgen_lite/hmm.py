@@ -129,7 +129,6 @@ class HMM:
     --------
     The occasionally dishonest casino: a fair die and a loaded one that shows six half the time.
 
-    >>> import numpy as np
     >>> casino = HMM(start=[0.5, 0.5], trans=[[0.95, 0.05], [0.1, 0.9]],
     ...              emit=[[1 / 6] * 6, [0.1] * 5 + [0.5]], states=["fair", "loaded"])
     >>> states, rolls = casino.sample(300, seed=1)

@@ -58,7 +58,6 @@ def cpg_island_hmm(x, labels, class_names: Sequence[str] = ("+", "-"), pseudocou
 
     Examples
     --------
-    >>> import numpy as np
     >>> from artgen_lite.hmm import encode_dna
     >>> x = encode_dna("ACGCGCGTATATCGCGAT")
     >>> labels = np.zeros(len(x), dtype=bool)
@@ -125,7 +124,6 @@ def cpg_m_step(model: HMM, counts: ExpectedCounts) -> HMM:
 
     Examples
     --------
-    >>> import numpy as np
     >>> from artgen_lite.hmm import encode_dna
     >>> x = encode_dna("ACGCGCGTATATCGCGAT")
     >>> labels = np.zeros(len(x), dtype=bool)

@@ -94,7 +94,6 @@ def forward_from_log_emissions(log_start, log_trans, log_B, lengths=None):
 
     Examples
     --------
-    >>> import numpy as np
     >>> log_start, log_trans = np.log([0.5, 0.5]), np.log([[0.8, 0.2], [0.2, 0.8]])
     >>> log_B = np.log([[0.9, 0.1], [0.2, 0.8], [0.9, 0.1]])
     >>> log_alpha, loglik = forward_from_log_emissions(log_start, log_trans, log_B)
@@ -145,7 +144,6 @@ def backward_from_log_emissions(log_trans, log_B, lengths=None):
 
     Examples
     --------
-    >>> import numpy as np
     >>> log_start, log_trans = np.log([0.5, 0.5]), np.log([[0.8, 0.2], [0.2, 0.8]])
     >>> log_B = np.log([[0.9, 0.1], [0.2, 0.8], [0.9, 0.1]])
     >>> np.exp(backward_from_log_emissions(log_trans, log_B)).round(3)
@@ -191,7 +189,6 @@ def posterior_from_log_emissions(log_start, log_trans, log_B, lengths=None):
 
     Examples
     --------
-    >>> import numpy as np
     >>> log_B = np.log([[0.9, 0.1], [0.9, 0.1]])  # both observations favour state 0
     >>> gamma, _ = posterior_from_log_emissions(np.log([0.5, 0.5]), np.log([[0.5, 0.5]] * 2), log_B)
     >>> gamma.round(2)
@@ -231,7 +228,6 @@ def viterbi_from_log_emissions(log_start, log_trans, log_B, lengths=None):
 
     Examples
     --------
-    >>> import numpy as np
     >>> log_start, log_trans = np.log([0.5, 0.5]), np.log([[0.6, 0.4], [0.4, 0.6]])
     >>> log_B = np.log([[0.9, 0.1], [0.1, 0.9], [0.9, 0.1]])
     >>> path, log_prob = viterbi_from_log_emissions(log_start, log_trans, log_B)

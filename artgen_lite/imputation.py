@@ -167,7 +167,6 @@ def mask_haplotypes(X, observed) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> mask_haplotypes(np.array([[0, 1, 1]]), [0, 2])
     array([[ 0, -1,  1]], dtype=int8)
 
@@ -212,7 +211,6 @@ def li_stephens_log_emissions(reference, target, theta: float | None = None) -> 
 
     Examples
     --------
-    >>> import numpy as np
     >>> panel = np.array([[0, 0, 0], [1, 1, 1]])
     >>> li_stephens_log_emissions(panel, np.array([0, -1, 1]), theta=0.1).round(3)
     array([[-0.105, -2.303],
@@ -292,7 +290,6 @@ def li_stephens_forward_backward(reference, target, rho, theta: float | None = N
 
     Examples
     --------
-    >>> import numpy as np
     >>> panel = np.array([[0, 0, 0], [1, 1, 1]])
     >>> log_alpha, log_beta, loglik = li_stephens_forward_backward(panel, np.array([1, -1, 1]), rho=0.1, theta=0.01)
     >>> log_alpha.shape, round(loglik, 3)
@@ -394,7 +391,6 @@ def li_stephens_posterior(reference, target, rho, theta: float | None = None, me
 
     Examples
     --------
-    >>> import numpy as np
     >>> panel = np.array([[0, 0, 0], [1, 1, 1]])
     >>> gamma, loglik = li_stephens_posterior(panel, np.array([1, -1, 1]), rho=0.1, theta=0.01)
     >>> gamma[1].round(3), round(loglik, 3)
@@ -456,7 +452,6 @@ def li_stephens_impute(reference, targets, positions=None, *, rho=None, theta: f
 
     Examples
     --------
-    >>> import numpy as np
     >>> panel = np.array([[0, 0, 0, 0], [1, 1, 1, 1]])
     >>> dosage = li_stephens_impute(panel, np.array([1, -1, -1, 1]), rho=0.01, theta=0.01)
     >>> (dosage[1:3] > 0.9).tolist()  # the masked sites are copied from the matching haplotype
@@ -516,7 +511,6 @@ def li_stephens_log_likelihood(reference, targets, rho, theta: float | None = No
 
     Examples
     --------
-    >>> import numpy as np
     >>> panel = np.array([[0, 0, 0], [1, 1, 1]])
     >>> ll = li_stephens_log_likelihood(panel, np.array([[0, 0, 0], [0, 1, 0]]), rho=0.01)
     >>> bool(ll[0] > ll[1])  # a copy of a panel haplotype is likelier than a mosaic

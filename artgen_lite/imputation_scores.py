@@ -41,7 +41,6 @@ def most_frequent_allele_baseline(reference, n_targets: int) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> most_frequent_allele_baseline(np.array([[0, 1, 1], [0, 0, 1], [1, 0, 1]]), 2)
     array([[0., 0., 1.],
            [0., 0., 1.]])
@@ -69,7 +68,6 @@ def panel_frequency_baseline(reference, n_targets: int) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> panel_frequency_baseline(np.array([[0, 1, 1], [0, 0, 1], [1, 0, 1]]), 2).round(3)
     array([[0.333, 0.333, 1.   ],
            [0.333, 0.333, 1.   ]])
@@ -96,7 +94,6 @@ def minor_allele_frequency(X) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> minor_allele_frequency(np.array([[0, 1], [0, 1], [0, 1], [1, 1]]))
     array([0.25, 0.  ])
 
@@ -127,7 +124,6 @@ def per_site_r2(truth, dosage) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> truth = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 1]])
     >>> dosage = np.array([[0.1, 0.5, 0.9], [0.8, 0.5, 0.7], [0.7, 0.5, 1.0]])
     >>> per_site_r2(truth, dosage).round(3)  # constant dosage: 0; constant truth: NaN
@@ -187,7 +183,6 @@ def imputation_r2_by_maf(truth, dosage, maf, sites=None, bins=DEFAULT_MAF_BINS) 
 
     Examples
     --------
-    >>> import numpy as np
     >>> truth = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 1]])
     >>> dosage = np.array([[0.1, 0.5, 0.9], [0.8, 0.5, 0.7], [0.7, 0.5, 1.0]])
     >>> table = imputation_r2_by_maf(truth, dosage, maf=[0.1, 0.3, 0.0], bins=(0, 0.2, 0.5))

@@ -76,7 +76,6 @@ def centred_window(h: Haplotypes, n_snps: int | None, centre_bp: int) -> Haploty
 
     Examples
     --------
-    >>> import numpy as np
     >>> h = Haplotypes(np.zeros((4, 10), np.uint8), positions=np.arange(100, 110))
     >>> w = centred_window(h, 4, 108)
     >>> w.positions.tolist(), w.meta["centre_in_window"]

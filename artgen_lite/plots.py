@@ -174,7 +174,6 @@ def pca_scatter(ax, scores, labels, colors=None, s=6, alpha=0.6, order=None, leg
 
     Examples
     --------
-    >>> import numpy as np
     >>> from matplotlib.figure import Figure
     >>> ax = pca_scatter(Figure().add_subplot(), np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]),
     ...                  ["AFR", "EUR", "EUR"])
@@ -225,7 +224,6 @@ def manhattan(ax, chrom, pvalues, threshold=5e-8, highlight=None, s=8):
 
     Examples
     --------
-    >>> import numpy as np
     >>> from matplotlib.figure import Figure
     >>> ax = manhattan(Figure().add_subplot(), ["1", "1", "2", "2"], np.array([0.5, 1e-9, 0.2, 0.03]))
     >>> type(ax).__name__, [t.get_text() for t in ax.get_xticklabels()]

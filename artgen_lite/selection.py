@@ -67,7 +67,6 @@ def allele_counts(X) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> allele_counts(np.array([[0, 1], [1, 1], [0, 1]]))
     array([[2, 1],
            [0, 3]])
@@ -104,7 +103,6 @@ def pbs_scan(h, pops=("CEU", "CHB", "YRI"), window: int = 20, step: int = 5, nor
 
     Examples
     --------
-    >>> import numpy as np
     >>> from artgen_lite.data import Haplotypes
     >>> X = np.array([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 1, 1], [1, 1, 1, 1, 1, 1],
     ...               [0, 1, 0, 1, 0, 0], [1, 0, 0, 0, 1, 0], [0, 0, 1, 0, 0, 1], [0, 1, 0, 1, 0, 1],
@@ -161,7 +159,6 @@ def xpehh_scan(h, pop_a: str = "CEU", pop_b: str = "YRI", include_edges: bool = 
 
     Examples
     --------
-    >>> import numpy as np
     >>> from artgen_lite.data import Haplotypes
     >>> X = np.array([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 1, 1], [1, 1, 1, 1, 1, 1],
     ...               [0, 1, 0, 1, 0, 0], [1, 0, 0, 0, 1, 0], [0, 0, 1, 0, 0, 1], [0, 1, 0, 1, 0, 1],

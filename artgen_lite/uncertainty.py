@@ -301,7 +301,6 @@ def fit_many(jobs: Sequence[tuple], n_jobs: int = 2, progress: bool = True, desc
     --------
     Two small RBMs with different seeds, trained one after the other in this process:
 
-    >>> import numpy as np
     >>> from artgen_lite.models import RBM
     >>> X = (np.random.default_rng(0).random((32, 6)) < 0.4).astype(np.uint8)
     >>> fitted = fit_many([(RBM.preset("smoke", seed=s), X) for s in (0, 1)], n_jobs=1, progress=False)

@@ -267,7 +267,6 @@ def read_vcf(path, panel=None, region=None, multiallelic: str = "error", *,
     A VCF written by :func:`write_vcf` (one diploid sample ``S1``) and read back:
 
     >>> import os, tempfile
-    >>> import numpy as np
     >>> from artgen_lite.data import Haplotypes
     >>> h = Haplotypes(X=np.array([[0, 1], [1, 1]], np.uint8), sample_ids=np.array(["S1_A", "S1_B"]),
     ...                chrom=np.array(["1", "1"]), positions=np.array([100, 200]),
@@ -539,7 +538,6 @@ def write_vcf(h, path, sample_prefix: str = "AG", *, ploidy="auto", source: str 
     Rows ``S1_A`` and ``S1_B`` become one phased diploid sample ``S1``:
 
     >>> import os, tempfile
-    >>> import numpy as np
     >>> from artgen_lite.data import Haplotypes
     >>> h = Haplotypes(X=np.array([[0, 1], [1, 1]], np.uint8), sample_ids=np.array(["S1_A", "S1_B"]),
     ...                chrom=np.array(["1", "1"]), positions=np.array([100, 200]),

@@ -105,7 +105,7 @@ HEADER = """\
 Every public module and name of the `artgen_lite` package, generated from the docstrings
 (`python tools/api_page.py` writes this page). Each entry ends with a link to the chapter that
 explains it; the chapters say what each function is *for*, this page says how to call it.
-Terms used here are defined in the {doc}`glossary`. The examples in the docstrings run as doctests
+Terms used here are defined in the {doc}`glossary`. The examples in the docstrings assume `import numpy as np`, as numpy's own do, and run as doctests
 in `make test`.
 """
 

@@ -165,7 +165,6 @@ def window_codes(x: Any, name: str = "x") -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> probs = np.array([[[0.7, 0.1, 0.1, 0.1], [0.0, 0.2, 0.5, 0.3]]])
     >>> window_codes(probs)
     array([[0, 2]], dtype=int8)
@@ -246,7 +245,6 @@ def decode(x: Any, name: str = "x") -> str | list[str]:
 
     Examples
     --------
-    >>> import numpy as np
     >>> decode(np.array([0, 1, 2, 3, 4, 5]))
     'ACGTN?'
     >>> decode(np.array([[0, 1], [2, 3]]))

@@ -87,7 +87,6 @@ def sample_markov_chain(trans, n: int, rng: np.random.Generator) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> sample_markov_chain(DURBIN_CPG_MINUS, 8, np.random.default_rng(0))
     array([2, 1, 0, 0, 3, 3, 2, 2])
     """

@@ -141,7 +141,6 @@ def design_latent(gan: DNAWGAN, predictor: CNNPredictor, n: int = 64, *, steps: 
 
     Examples
     --------
-    >>> import numpy as np
     >>> from artgen_lite.dna.alphabet import decode
     >>> from artgen_lite.dna.design import DNAWGAN
     >>> from artgen_lite.dna.design_predictor import CNNPredictor
@@ -211,7 +210,6 @@ def design_sequence(predictor: CNNPredictor, start: Any, *, steps: int = 300, lr
 
     Examples
     --------
-    >>> import numpy as np
     >>> from artgen_lite.dna.alphabet import decode
     >>> from artgen_lite.dna.design_predictor import CNNPredictor
     >>> from artgen_lite.dna.sequence import cpg_count

@@ -216,7 +216,6 @@ def window_classes(starts, window: int, islands, genes, lower, min_fraction: flo
 
     Examples
     --------
-    >>> import numpy as np
     >>> lower = np.zeros((4, 10), dtype=bool)
     >>> lower[1] = True
     >>> window_classes([0, 10, 20, 30], 10, islands=[(0, 8)], genes=[(20, 30)], lower=lower).tolist()

@@ -42,7 +42,6 @@ def masked_base_scores(log_probs, truth, select=None) -> dict:
 
     Examples
     --------
-    >>> import numpy as np
     >>> lp = np.log([[0.7, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.7]])
     >>> s = masked_base_scores(lp, [0, 2])
     >>> s["accuracy"], round(s["perplexity"], 3), s["n"]
@@ -81,7 +80,6 @@ def llr(log_probs, ref) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> llr(np.log([0.5, 0.25, 0.125, 0.125]), 0).round(3)
     array([ 0.   , -0.693, -1.386, -1.386])
     """

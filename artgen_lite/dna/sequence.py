@@ -111,7 +111,6 @@ def reverse_complement(x):
     --------
     >>> reverse_complement("AACgtN")
     'NacGTT'
-    >>> import numpy as np
     >>> reverse_complement(np.array([0, 0, 1, 4]))
     array([4, 2, 3, 3])
     """
@@ -255,7 +254,6 @@ def kmer_index(codes, k: int) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> kmer_index(np.array([0, 1, 2, 3, 4]), 2)  # AC, CG, GT, TN
     array([ 1,  6, 11, -1])
     """

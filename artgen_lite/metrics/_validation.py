@@ -55,7 +55,6 @@ def same_snps(A: np.ndarray, B: np.ndarray, name_a: str, name_b: str) -> None:
 
     Examples
     --------
-    >>> import numpy as np
     >>> same_snps(np.zeros((2, 3)), np.zeros((4, 3)), "real", "synthetic")  # same columns: no error
     >>> same_snps(np.zeros((2, 3)), np.zeros((2, 2)), "real", "synthetic")
     Traceback (most recent call last):
@@ -86,7 +85,6 @@ def same_rows(A: np.ndarray, B: np.ndarray, name_a: str, name_b: str, what: str)
 
     Examples
     --------
-    >>> import numpy as np
     >>> same_rows(np.zeros((2, 3)), np.zeros((3, 3)), "real", "synthetic", "AATS")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -115,7 +113,6 @@ def as_rng(seed) -> np.random.Generator:
 
     Examples
     --------
-    >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> as_rng(rng) is rng
     True

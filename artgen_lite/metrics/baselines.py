@@ -49,7 +49,6 @@ def independent_sites(train, n: int, seed=0) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> independent_sites(np.array([[0, 1], [0, 1]]), 3)  # fixed sites stay fixed
     array([[0, 1],
            [0, 1],
@@ -94,7 +93,6 @@ def markov_chain(train, n: int, window: int = 5, seed=0) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> train = np.array([[0, 1, 0], [0, 1, 0]])
     >>> markov_chain(train, 2)  # a single training haplotype can only be repeated
     array([[0, 1, 0],
@@ -160,7 +158,6 @@ def copy_of_training(train, n: int | None = None, seed=0, replace: bool | None =
 
     Examples
     --------
-    >>> import numpy as np
     >>> copy_of_training(np.array([[0, 1], [1, 0]]), 3).shape  # 3 > 2 rows: drawn with replacement
     (3, 2)
 
@@ -197,7 +194,6 @@ def real_vs_real(real, n: int | None = None, seed=0) -> tuple[np.ndarray, np.nda
 
     Examples
     --------
-    >>> import numpy as np
     >>> a, b = real_vs_real(np.eye(6, dtype=np.uint8))
     >>> a.shape, b.shape
     ((3, 6), (3, 6))

@@ -106,7 +106,6 @@ def hamming(A, B=None, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> hamming(np.array([[0, 0, 1], [1, 1, 1]]), np.array([[0, 1, 1]]))
     array([[1],
            [1]], dtype=int32)
@@ -173,7 +172,6 @@ def nn_distances(A, B=None, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> nn_distances(np.array([[0, 0, 0], [0, 0, 1], [1, 1, 1]]))
     array([1, 1, 2])
 
@@ -209,7 +207,6 @@ def cross_nn_distances(A, B, *, block: int = DEFAULT_BLOCK):
 
     Examples
     --------
-    >>> import numpy as np
     >>> cross_nn_distances(np.array([[0, 0], [1, 1]]), np.array([[0, 1]]))
     (array([1, 1]), array([1]))
 
@@ -246,7 +243,6 @@ def pairwise_distances(A, B=None, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> pairwise_distances(np.array([[0, 0], [0, 1], [1, 1]]))
     array([1, 2, 1], dtype=int32)
 
@@ -281,7 +277,6 @@ def distance_counts(A, B=None, *, block: int = DEFAULT_BLOCK) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> distance_counts(np.array([[0, 0], [0, 1], [1, 1]]))
     array([0, 2, 1])
 
@@ -365,7 +360,6 @@ def pairwise_w1(real, synthetic, *, kind: str = "within", block: int = DEFAULT_B
 
     Examples
     --------
-    >>> import numpy as np
     >>> X = np.array([[0, 0, 0], [0, 1, 1], [1, 1, 1]])
     >>> pairwise_w1(X, X)
     0.0

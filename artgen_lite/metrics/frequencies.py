@@ -41,7 +41,6 @@ def allele_frequencies(X) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> allele_frequencies(np.array([[0, 1], [1, 1]]))
     array([0.5, 1. ])
 
@@ -76,7 +75,6 @@ def af_correlation(real, synthetic) -> float:
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 1, 1], [0, 0, 1]])
     >>> round(af_correlation(real, real[::-1]), 6)
     1.0
@@ -105,7 +103,6 @@ def af_table(real, synthetic) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
     >>> af_table(np.array([[0, 1], [1, 1]]), np.array([[0, 1]]))["diff"].tolist()
     [-0.5, 0.0]
 
@@ -136,7 +133,6 @@ def af_lowfreq_zoom(real, synthetic, max_af: float = 0.2) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1], [0, 1, 1], [1, 1, 1], [0, 0, 0]])
     >>> zoom = af_lowfreq_zoom(real, np.array([[0, 0, 1], [1, 1, 1]]), max_af=0.5)
     >>> zoom["snp"].tolist(), zoom["diff"].tolist()  # the site at AF 0.75 is left out
@@ -171,7 +167,6 @@ def af_quantiles(real, synthetic, step: float = 0.05) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1], [0, 1, 1], [1, 1, 1], [0, 0, 0]])
     >>> q = af_quantiles(real, np.array([[0, 0, 1], [1, 1, 1]]), step=0.5)
     >>> q["af_real"].tolist(), q["af_synthetic"].tolist()
@@ -203,7 +198,6 @@ def fixed_sites(X) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> fixed_sites(np.array([[0, 1, 1], [1, 1, 0]]))
     array([False,  True, False])
 
@@ -229,7 +223,6 @@ def n_fixed_not_in_real(real, synthetic) -> int:
 
     Examples
     --------
-    >>> import numpy as np
     >>> n_fixed_not_in_real(np.array([[0, 1], [1, 1]]), np.array([[0, 1], [0, 1]]))
     1
 

@@ -75,7 +75,6 @@ def ld_r2(X) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> ld_r2(np.array([[0, 0, 1], [1, 1, 1], [0, 0, 1]]))
     array([[ 1.,  1., nan],
            [ 1.,  1., nan],
@@ -125,7 +124,6 @@ def mean_r2(X) -> float:
 
     Examples
     --------
-    >>> import numpy as np
     >>> float(mean_r2(np.array([[0, 0, 1], [1, 1, 0], [0, 1, 1]])))
     0.5
 
@@ -167,7 +165,6 @@ def ld_correlation(real, synthetic, *, include_diagonal: bool = False) -> float:
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
     >>> synthetic = real.copy()
     >>> synthetic[4, 1] = 0
@@ -220,7 +217,6 @@ def ld_binned_by_real(real, synthetic, bins: int = 50, *, include_diagonal: bool
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
     >>> synthetic = real.copy()
     >>> synthetic[4, 1] = 0
@@ -306,7 +302,6 @@ def ld_decay(X, positions, *, bins="log10", n_bins: int = 50, region_len: float 
 
     Examples
     --------
-    >>> import numpy as np
     >>> X = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
     >>> decay = ld_decay(X, [100, 200, 400, 800], bins=[1, 250, 1000])
     >>> decay["n_pairs"].tolist(), decay["mean_r2"].round(3).tolist()
@@ -380,7 +375,6 @@ def ld_decay_matched(real, synthetic, positions, *, bins="log10", n_bins: int = 
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
     >>> synthetic = real.copy()
     >>> synthetic[4, 1] = 0
@@ -473,7 +467,6 @@ def ld_heatmap_data(real, synthetic, *, diff: bool = False) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
     >>> synthetic = real.copy()
     >>> synthetic[4, 1] = 0
@@ -519,7 +512,6 @@ def ld_score(X, window: int = 10) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> ld_score(np.array([[0, 0, 1], [1, 1, 0], [0, 0, 1]]), window=1)
     array([1., 1., 1.])
 

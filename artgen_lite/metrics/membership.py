@@ -88,7 +88,6 @@ def blackbox_scores(candidates, synthetic, *, block: int = DEFAULT_BLOCK) -> np.
 
     Examples
     --------
-    >>> import numpy as np
     >>> from artgen_lite.metrics import blackbox_scores
     >>> blackbox_scores(np.array([[0, 0, 1], [1, 1, 1]]), np.array([[0, 0, 1], [0, 0, 0]]))
     array([-0., -2.])
@@ -131,7 +130,6 @@ def mia_auc_blackbox(train, test, synthetic, *, n: int | None = None, seed=0,
 
     Examples
     --------
-    >>> import numpy as np
     >>> from artgen_lite.metrics import mia_auc_blackbox
     >>> rng = np.random.default_rng(0)
     >>> train, test = rng.integers(0, 2, (2, 20, 30), dtype=np.uint8)

@@ -47,7 +47,6 @@ def kmer_frequencies(X, k: int = 8) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> kmer_frequencies(np.array([[0, 1, 1]]), k=2)  # words 01 and 11
     array([0. , 0.5, 0. , 0.5])
 
@@ -90,7 +89,6 @@ def kmer_correlation(real, synthetic, k: int = 8) -> float:
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
     >>> synthetic = real.copy()
     >>> synthetic[4, 1] = 0
@@ -179,7 +177,6 @@ def three_point_correlations(real, synthetic, gaps=DEFAULT_GAPS, n_triplets: int
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
     >>> synthetic = real.copy()
     >>> synthetic[4, 1] = 0
@@ -226,7 +223,6 @@ def three_point_summary(table: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 1], [0, 1, 1, 1]])
     >>> synthetic = real.copy()
     >>> synthetic[4, 1] = 0

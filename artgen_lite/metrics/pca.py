@@ -46,7 +46,6 @@ def fit_sklearn_pca(X, n_components: int, seed: int = 0):
 
     Examples
     --------
-    >>> import numpy as np
     >>> X = np.random.default_rng(0).random((50, 8))
     >>> fit_sklearn_pca(X, 3).components_.shape
     (3, 8)
@@ -108,7 +107,6 @@ def coupled_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 1, 1, 0, 0], [1, 0, 0, 1, 1]])
     >>> synthetic = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 0, 1, 0, 0], [1, 1, 0, 1, 1]])
     >>> df = coupled_pca(real, synthetic, n_components=2)
@@ -147,7 +145,6 @@ def pca_w1(real, synthetic, components=(1, 2), n_components: int = 6) -> dict[st
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 1, 1, 0, 0], [1, 0, 0, 1, 1]])
     >>> synthetic = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 0, 1, 0, 0], [1, 1, 0, 1, 1]])
     >>> {pc: round(w, 3) for pc, w in pca_w1(real, synthetic, n_components=2).items()}
@@ -184,7 +181,6 @@ def project_on_real_pca(real, synthetic, n_components: int = 6) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 1, 1, 0, 0], [1, 0, 0, 1, 1]])
     >>> synthetic = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 0, 1, 0, 0], [1, 1, 0, 1, 1]])
     >>> df = project_on_real_pca(real, synthetic, n_components=2)

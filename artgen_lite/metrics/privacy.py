@@ -72,7 +72,6 @@ def subsample(X, n: int, seed=0, *, name: str = "X") -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> subsample(np.eye(4, dtype=np.uint8), 2, seed=0).shape
     (2, 4)
 
@@ -112,7 +111,6 @@ def subsample_to_common_size(*sets, n: int | None = None, seed=0, names=None) ->
 
     Examples
     --------
-    >>> import numpy as np
     >>> [s.shape[0] for s in subsample_to_common_size(np.zeros((5, 3)), np.ones((3, 3)))]
     [3, 3]
 
@@ -152,7 +150,6 @@ def yelmen_subsample(X, nsub: int = 5000, seed: int = 3) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> X = np.eye(8, dtype=np.uint8)
     >>> yelmen_subsample(X, nsub=3).shape
     (3, 8)
@@ -229,7 +226,6 @@ def nn_distance_table(real, synthetic, *, block: int = DEFAULT_BLOCK) -> dict[st
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 0], [0, 0, 1], [1, 1, 1]])
     >>> d = nn_distance_table(real, np.array([[0, 1, 0], [1, 1, 0], [1, 1, 1]]))
     >>> {key: v.tolist() for key, v in d.items()}
@@ -265,7 +261,6 @@ def aats(real, synthetic, *, block: int = DEFAULT_BLOCK) -> AATSResult:
 
     Examples
     --------
-    >>> import numpy as np
     >>> real = np.array([[0, 0, 0, 0], [1, 1, 1, 1]], dtype=np.uint8)
     >>> aats(real, real.copy()).aats  # exact copies: every nearest neighbour is in the other set
     0.0
@@ -315,7 +310,6 @@ def privacy_loss(train, test, synthetic, *, n: int | None = None, seed=0, block:
 
     Examples
     --------
-    >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> train, test = rng.integers(0, 2, (2, 20, 30))
     >>> round(privacy_loss(train, test, train.copy()), 3)  # a copy of the training set
@@ -372,7 +366,6 @@ def exact_copies(train, synthetic) -> int:
 
     Examples
     --------
-    >>> import numpy as np
     >>> exact_copies(np.array([[0, 1], [1, 1]]), np.array([[1, 1], [0, 0], [1, 1]]))
     2
 
@@ -402,7 +395,6 @@ def exact_copy_rate(train, synthetic) -> float:
 
     Examples
     --------
-    >>> import numpy as np
     >>> exact_copy_rate(np.array([[0, 1], [1, 1]]), np.array([[1, 1], [0, 0], [1, 1], [1, 0]]))
     0.5
 

@@ -29,7 +29,6 @@ def nn_self_cdist(A) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> nn_self_cdist(np.array([[0, 0, 0], [0, 0, 1], [1, 1, 1]]))
     array([1., 1., 2.])
 
@@ -56,7 +55,6 @@ def aats_cdist(T, S) -> tuple[float, float, float]:
 
     Examples
     --------
-    >>> import numpy as np
     >>> T = np.array([[0, 0, 0], [0, 0, 1], [1, 1, 1]])
     >>> S = np.array([[0, 1, 0], [1, 1, 0], [1, 1, 1]])
     >>> [round(v, 3) for v in aats_cdist(T, S)]

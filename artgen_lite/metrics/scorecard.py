@@ -98,7 +98,6 @@ def scorecard(train, test, synthetic, name: str | None = None, seed=0, *, n_eval
 
     Examples
     --------
-    >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> train, test = rng.integers(0, 2, (2, 20, 30))
     >>> card = scorecard(train, test, train[::-1], name="copy")  # a memorising "model"

@@ -57,7 +57,6 @@ def forward_match_lengths(train, X, *, block: int = 512) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> forward_match_lengths(np.array([[0, 0, 1], [1, 1, 1]]), np.array([[0, 1, 1]]))
     array([[1, 2, 1]])
 
@@ -105,7 +104,6 @@ def longest_shared_run(train, X, *, block: int = 512) -> np.ndarray:
 
     Examples
     --------
-    >>> import numpy as np
     >>> longest_shared_run(np.array([[0, 0, 1], [1, 1, 1]]), np.array([[0, 1, 1], [1, 1, 1]]))
     array([2, 3])
 
@@ -137,7 +135,6 @@ def shared_run_summary(train, X, *, block: int = 512) -> dict[str, float]:
 
     Examples
     --------
-    >>> import numpy as np
     >>> train = np.array([[0, 0, 1, 1, 0, 1], [1, 1, 0, 0, 1, 0]])
     >>> shared_run_summary(train, np.array([[0, 0, 1, 0, 1, 0], [1, 1, 0, 0, 1, 0]]))
     {'median': 4.5, 'p95': 5.85, 'median_frac': 0.75, 'p95_frac': 0.975}

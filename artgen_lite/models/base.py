@@ -277,7 +277,6 @@ class GenerativeModel(Settings):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from artgen_lite.models import RBM
         >>> X = (np.random.default_rng(0).random((64, 10)) < 0.3).astype(np.uint8)
         >>> model = RBM.preset("smoke", seed=0).fit(X, progress=False)
@@ -398,7 +397,6 @@ class GenerativeModel(Settings):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from artgen_lite.models import RBM
         >>> X = (np.random.default_rng(0).random((64, 10)) < 0.3).astype(np.uint8)
         >>> model = RBM.preset("smoke").fit(X, progress=False)
@@ -450,7 +448,6 @@ class GenerativeModel(Settings):
         --------
         Training haplotypes (copies of four founders) score above random ones:
 
-        >>> import numpy as np
         >>> from artgen_lite.models import RBM
         >>> rng = np.random.default_rng(1)
         >>> train = (rng.random((4, 12)) < 0.4)[rng.integers(0, 4, 80)].astype(np.uint8)
@@ -495,7 +492,6 @@ class GenerativeModel(Settings):
         Examples
         --------
         >>> import tempfile, pathlib
-        >>> import numpy as np
         >>> from artgen_lite.models import RBM
         >>> X = (np.random.default_rng(0).random((64, 10)) < 0.3).astype(np.uint8)
         >>> model = RBM.preset("smoke").fit(X, progress=False)
@@ -561,7 +557,6 @@ class GenerativeModel(Settings):
         Examples
         --------
         >>> import tempfile, pathlib
-        >>> import numpy as np
         >>> from artgen_lite.models import GenerativeModel, RBM
         >>> X = (np.random.default_rng(0).random((64, 10)) < 0.3).astype(np.uint8)
         >>> with tempfile.TemporaryDirectory() as tmp:
