@@ -327,7 +327,7 @@ def cpg_islands_table(rda: str | os.PathLike, region: tuple[str, int, int] | Non
     Returns
     -------
     pandas.DataFrame
-        One row per island, the columns of :data:`CPG_COLUMNS` (``chrom`` ... ``obsExp``), index reset.
+        One row per island, the columns of ``CPG_COLUMNS`` (``chrom`` ... ``obsExp``), index reset.
 
     Explained in chapter 02 (notebooks/02_hidden_markov_models).
     """
